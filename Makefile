@@ -1,0 +1,42 @@
+# authward: `make serve` starts the server on SQLite; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/uv
+endif
+JS_DIR := tests/e2e/js
+
+.PHONY: install serve test test-fast bench lint clean
+
+$(UV):
+	$(PYTHON) -m pip install --quiet uv
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras
+	touch $@
+
+install: .venv/.installed ## .venv/bin/authward ready
+
+serve: install ## migrate and start on 127.0.0.1:4000 with ./authward.db
+	.venv/bin/authward serve
+
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	npm ci --prefix $(JS_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install $(JS_DIR)/node_modules/.installed ## the whole suite
+	.venv/bin/pytest
+
+test-fast: install ## unit + integration only
+	.venv/bin/pytest tests/unit tests/integration
+
+bench: install ## throughput of the hot routes (figures, not assertions)
+	.venv/bin/python bench/run.py
+
+lint: install
+	.venv/bin/ruff check src tests
+	.venv/bin/mypy
+
+clean:
+	rm -rf .venv $(JS_DIR)/node_modules

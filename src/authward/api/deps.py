@@ -1,0 +1,47 @@
+"""Dependencies shared by every face: the service container and the bearer token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from authward.container import Services
+from authward.errors import AuthError, ErrorCode
+from authward.security.jwt import InvalidToken
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError(ErrorCode.UNAUTHENTICATED)
+    return token.strip()
+
+
+async def optional_claims(request: Request) -> dict[str, Any] | None:
+    """Claims of a valid bearer token, None without one; an invalid token is an error."""
+    token = bearer_token(request)
+    if token is None:
+        return None
+    try:
+        return await services(request).codec.decode(token)
+    except InvalidToken as exc:
+        raise AuthError(ErrorCode.UNAUTHENTICATED, "Invalid or expired access token") from exc
+
+
+async def required_claims(request: Request) -> dict[str, Any]:
+    claims = await optional_claims(request)
+    if claims is None:
+        raise AuthError(ErrorCode.UNAUTHENTICATED)
+    return claims
+
+
+def user_agent(request: Request) -> str | None:
+    return request.headers.get("user-agent")

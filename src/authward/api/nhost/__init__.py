@@ -1,0 +1,1 @@
+"""The Nhost Auth REST face (wire contract: Nhost's OpenAPI spec)."""

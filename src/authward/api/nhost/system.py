@@ -1,0 +1,37 @@
+"""System routes: JWKS, health, version."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.responses import Response
+
+from authward import __version__
+from authward.api.deps import services
+from authward.api.nhost.common import ERRORS
+from authward.api.nhost.schemas import JWKSet, OKResponse, VersionResponse
+from authward.api.nhost.wire import json_response, ok_response
+from authward.container import Services
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/.well-known/jwks.json", operation_id="getJWKs", response_model=JWKSet, responses=ERRORS)
+async def get_jwks(svc: Services = Depends(services)) -> Response:
+    return Response(
+        svc.keys.jwks_body, media_type="application/json", headers={"cache-control": "public, max-age=60"}
+    )
+
+
+@router.get("/healthz", operation_id="healthCheckGet", response_model=OKResponse, responses=ERRORS)
+async def health_check_get() -> Response:
+    return ok_response()
+
+
+@router.head("/healthz", operation_id="healthCheckHead", responses=ERRORS)
+async def health_check_head() -> Response:
+    return Response(status_code=200)
+
+
+@router.get("/version", operation_id="getVersion", response_model=VersionResponse, responses=ERRORS)
+async def get_version() -> Response:
+    return json_response({"version": __version__})

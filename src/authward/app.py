@@ -1,0 +1,90 @@
+"""create_app(settings) -> the ASGI app: mounts the faces and the enabled methods."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
+
+from authward import __version__
+from authward.api.errors import install_error_handlers
+from authward.api.limits import BodySizeLimit
+from authward.api.nhost import session as nhost_session
+from authward.api.nhost import system as nhost_system
+from authward.container import Services, build_services
+from authward.methods.password import router as password_router
+from authward.settings import Settings
+
+log = logging.getLogger("authward")
+PRUNE_EVERY_SECONDS = 600
+
+
+def nhost_router() -> APIRouter:
+    router = APIRouter()
+    router.include_router(nhost_system.router)
+    router.include_router(password_router.router)
+    router.include_router(nhost_session.router)
+    return router
+
+
+async def _maintenance(svc: Services) -> None:
+    """Keep the key ring fresh (another process may rotate keys) and prune dead refresh tokens."""
+    elapsed = PRUNE_EVERY_SECONDS
+    while True:
+        try:
+            await svc.keys.refresh_if_stale()
+            if elapsed >= PRUNE_EVERY_SECONDS:
+                elapsed = 0
+                pruned = await svc.sessions.prune_expired()
+                if pruned:
+                    log.info("pruned %d expired refresh tokens", pruned)
+        except Exception:
+            log.exception("maintenance task failed; retrying")
+        await asyncio.sleep(svc.settings.key_cache_seconds)
+        elapsed += svc.settings.key_cache_seconds
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """The app; the database must already be migrated (`authward serve` does it first)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        svc = services or build_services(settings)
+        await svc.keys.ensure_signing_key()
+        await svc.hasher.warm_up()
+        app.state.services = svc
+        task = asyncio.create_task(_maintenance(svc))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await svc.close()
+
+    app = FastAPI(
+        title="authward",
+        version=__version__,
+        description="Self-hosted authentication server, wire-compatible with Nhost Auth.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_error_handlers(app)
+    # The Nhost face at the root (documented) and under /v1 (as Nhost Cloud serves it).
+    app.include_router(nhost_router())
+    app.include_router(nhost_router(), prefix="/v1", include_in_schema=False)
+    return app
+
+
+def create_asgi(settings: Settings, services: Services | None = None) -> ASGIApp:
+    """The app wrapped in the outermost middleware (body size limit)."""
+    app = create_app(settings, services)
+    wrapped: Any = BodySizeLimit(app, settings.max_body_bytes)
+    wrapped.fastapi_app = app
+    return wrapped  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""The `authward` command: server commands and user commands in one typer app."""

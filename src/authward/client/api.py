@@ -1,0 +1,71 @@
+"""The public method table, written once for both clients.
+
+`AuthClient` and `AsyncAuthClient` inherit these; each `operation(...)` line is a method that
+blocks on the sync client and is awaitable on the async one.
+"""
+
+from __future__ import annotations
+
+from authward.client import conveniences as c
+from authward.client import routes as r
+from authward.client.core import operation
+
+__all__ = ["AuthApi", "TwoFactorApi"]
+
+
+class AuthApi:
+    """Nhost routes (snake_case of nhost-js) and the balena/Yat conveniences."""
+
+    # Nhost Auth routes
+    sign_up_email_password = operation(r.sign_up_email_password)
+    sign_in_email_password = operation(r.sign_in_email_password)
+    verify_sign_in_mfa_totp = operation(r.verify_sign_in_mfa_totp)
+    sign_in_pat = operation(r.sign_in_pat)
+    sign_in_anonymous = operation(r.sign_in_anonymous)
+    sign_in_passwordless_email = operation(r.sign_in_passwordless_email)
+    sign_in_otp_email = operation(r.sign_in_otp_email)
+    verify_sign_in_otp_email = operation(r.verify_sign_in_otp_email)
+    refresh_token = operation(r.refresh_token)
+    sign_out = operation(r.sign_out)
+    verify_token = operation(r.verify_token)
+    get_user = operation(r.get_user)
+    send_verification_email = operation(r.send_verification_email)
+    send_password_reset_email = operation(r.send_password_reset_email)
+    change_user_password = operation(r.change_user_password)
+    change_user_email = operation(r.change_user_email)
+    verify_ticket = operation(r.verify_ticket)
+    change_user_mfa = operation(r.change_user_mfa)
+    verify_change_user_mfa = operation(r.verify_change_user_mfa)
+    create_pat = operation(r.create_pat)
+    get_jwks = operation(r.get_jwks)
+    get_version = operation(r.get_version)
+    health_check = operation(r.health_check)
+
+    # balena conveniences
+    login = operation(r.sign_in_email_password)
+    login_with_token = operation(c.login_with_token)
+    logout = operation(c.logout)
+    register = operation(c.register)
+    whoami = operation(c.whoami)
+    get_actor_id = operation(c.get_actor_id)
+    get_user_info = operation(r.get_user)
+    get_token = operation(c.get_token)
+    is_logged_in = operation(c.is_logged_in)
+    authenticate = operation(c.authenticate)
+    request_verification_email = operation(c.request_verification_email)
+    verify_email = operation(c.verify_email)
+
+    # Yat conveniences (login with an MFA answer, refresh and 2FA completion are above)
+    request_magic_link = operation(r.sign_in_passwordless_email)
+
+
+class TwoFactorApi:
+    """balena's `auth.twoFactor`, on the Nhost TOTP routes."""
+
+    get_setup_key = operation(c.two_factor_get_setup_key)
+    enable = operation(c.two_factor_enable)
+    disable = operation(c.two_factor_disable)
+    verify = operation(c.two_factor_verify)
+    challenge = operation(c.two_factor_challenge)
+    is_enabled = operation(c.two_factor_is_enabled)
+    is_passed = operation(c.two_factor_is_passed)

@@ -1,0 +1,174 @@
+"""The balena-style surface (login, whoami, get_token, two_factor...), built on the route flows.
+
+These add session bookkeeping and friendlier answers on top of the Nhost routes; they send
+nothing the routes do not.
+"""
+
+from __future__ import annotations
+
+from authward.client import routes
+from authward.client.core import ClientState, Flow, ensure_fresh
+from authward.client.errors import (
+    InvalidRequest,
+    InvalidToken,
+    MfaError,
+    MfaRequired,
+    NotLoggedIn,
+    NotSupportedByServer,
+    SessionRevoked,
+    Unauthenticated,
+    UnexpectedResponse,
+    error_from_response,
+)
+from authward.client.models import Session, User
+from authward.client.routes import Options
+from authward.client.tokens import looks_like_jwt, unverified_claims
+
+_SIGNED_OUT = (NotLoggedIn, SessionRevoked, Unauthenticated, InvalidToken)
+
+
+def login_with_token(state: ClientState, token: str) -> Flow[None]:
+    """Log in with an access token (a JWT, kept as is) or a personal access token (exchanged)."""
+    if looks_like_jwt(token):
+        state.remember_access_token(token)
+        return
+    try:
+        payload = yield from routes.sign_in_pat(state, token)
+    except NotSupportedByServer as exc:
+        raise NotSupportedByServer(
+            exc.status, exc.error, "Personal access tokens are not supported by this server version"
+        ) from exc
+    if payload.session is None:
+        raise UnexpectedResponse(200, "/signin/pat answered without a session")
+
+
+def logout(state: ClientState) -> Flow[None]:
+    """Revoke the refresh token on the server (best effort) and always forget the session here."""
+    try:
+        yield from routes.sign_out(state)
+    except _SIGNED_OUT:
+        pass  # already dead on the server: nothing left to revoke
+    finally:
+        state.forget()
+
+
+def register(state: ClientState, email: str, password: str, options: Options = None) -> Flow[str | None]:
+    """Create an account; returns its access token (kept as the session), or None if the email
+    must be verified first."""
+    payload = yield from routes.sign_up_email_password(state, email, password, options)
+    return payload.session.access_token if payload.session else None
+
+
+def whoami(state: ClientState) -> Flow[User | None]:
+    """The signed-in user, or None when there is no usable session."""
+    if state.load() is None:
+        return None
+    try:
+        return (yield from routes.get_user(state))
+    except _SIGNED_OUT:
+        return None
+
+
+def get_actor_id(state: ClientState) -> Flow[str]:
+    """The signed-in user's id, read from the (refreshed) access token's `sub`."""
+    yield from ensure_fresh()
+    subject = (unverified_claims(state.bearer()) or {}).get("sub")
+    if isinstance(subject, str) and subject:
+        return subject
+    return (yield from routes.get_user(state)).id
+
+
+def get_token(state: ClientState) -> Flow[str]:
+    """A valid access token, refreshed first if it is about to expire."""
+    yield from ensure_fresh()
+    return state.bearer()
+
+
+def is_logged_in(state: ClientState) -> Flow[bool]:
+    """True when the server accepts the stored session."""
+    return (yield from whoami(state)) is not None
+
+
+def authenticate(state: ClientState, email: str, password: str) -> Flow[str]:
+    """An access token for these credentials, without touching the stored session.
+
+    Raises `MfaRequired` (with the ticket) when the account needs a second factor.
+    """
+    result = yield from routes.sign_in_email_password(state.detached(), email, password)
+    if result.session is not None:
+        return result.session.access_token
+    if result.mfa is not None:
+        raise MfaRequired(result.mfa.ticket)
+    raise UnexpectedResponse(200, "/signin/email-password answered with neither a session nor an MFA ticket")
+
+
+def request_verification_email(state: ClientState, redirect_to: str | None = None) -> Flow[None]:
+    """Send the signed-in user a new email-verification link."""
+    user = yield from routes.get_user(state)
+    if not user.email:
+        raise InvalidRequest(400, "invalid-request", "The signed-in user has no email address")
+    yield from routes.send_verification_email(state, user.email, redirect_to)
+
+
+def verify_email(state: ClientState, email: str, token: str, redirect_to: str | None = None) -> Flow[str | None]:
+    """Redeem an email-verification ticket; returns the new access token when the server signs the
+    user in (and keeps that session), else None. `email` is kept for balena compatibility: the
+    ticket alone names the user."""
+    del email
+    location = yield from routes.verify_ticket(state, token, redirect_to, type="emailVerify")
+    params = routes.redirect_params(location)
+    if "error" in params:
+        raise error_from_response(400, params["error"], params.get("errorDescription", params["error"]))
+    refresh = params.get("refreshToken")
+    if not refresh:
+        return None
+    session = yield from routes.refresh_token(state, refresh)
+    state.remember_session(session)
+    return session.access_token
+
+
+# -- two_factor namespace (balena `auth.twoFactor`)
+def two_factor_get_setup_key(state: ClientState) -> Flow[str]:
+    """A new TOTP secret for the authenticator app (not active until `enable`)."""
+    return (yield from routes.change_user_mfa(state)).totp_secret
+
+
+def two_factor_enable(state: ClientState, code: str) -> Flow[None]:
+    """Activate TOTP with a code from the app set up with `get_setup_key`."""
+    yield from routes.verify_change_user_mfa(state, code, "totp")
+
+
+def two_factor_disable(state: ClientState, code: str) -> Flow[None]:
+    """Deactivate MFA; the server asks for a current TOTP code."""
+    yield from routes.verify_change_user_mfa(state, code, "")
+
+
+def two_factor_verify(state: ClientState, code: str) -> Flow[Session]:
+    """Check a code against the pending sign-in and return its session without keeping it."""
+    ticket = state.mfa_ticket()
+    if not ticket:
+        raise MfaError(400, "no-mfa-ticket", "No sign-in is waiting for a second factor: sign in first")
+    payload = yield from routes.verify_sign_in_mfa_totp(state.detached(), code, ticket)
+    if payload.session is None:
+        raise UnexpectedResponse(200, "/signin/mfa/totp answered without a session")
+    return payload.session
+
+
+def two_factor_challenge(state: ClientState, code: str) -> Flow[Session]:
+    """Complete the pending sign-in with a code and keep the session."""
+    payload = yield from routes.verify_sign_in_mfa_totp(state, code)
+    if payload.session is None:
+        raise UnexpectedResponse(200, "/signin/mfa/totp answered without a session")
+    return payload.session
+
+
+def two_factor_is_enabled(state: ClientState) -> Flow[bool]:
+    """True when the signed-in user has TOTP active."""
+    return bool((yield from routes.get_user(state)).active_mfa_type)
+
+
+def two_factor_is_passed(state: ClientState) -> Flow[bool]:
+    """True when a session is stored and no sign-in waits for its second factor."""
+    yield from ()
+    stored = state.load()
+    return stored is not None and stored.access_token is not None and stored.mfa_ticket is None

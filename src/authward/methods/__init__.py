@@ -1,0 +1,1 @@
+"""Sign-in methods: one package per way to prove who you are."""

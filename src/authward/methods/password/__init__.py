@@ -1,0 +1,1 @@
+"""Email + password sign-up and sign-in."""

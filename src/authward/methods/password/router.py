@@ -1,0 +1,52 @@
+"""POST /signup/email-password and POST /signin/email-password."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from authward.api.deps import services, user_agent
+from authward.api.nhost.common import ERRORS
+from authward.api.nhost.schemas import (
+    SessionPayload,
+    SignInEmailPasswordRequest,
+    SignInEmailPasswordResponse,
+    SignUpEmailPasswordRequest,
+)
+from authward.api.nhost.wire import json_response, session_json, session_payload
+from authward.container import Services
+from authward.services.users import ProfileOptions
+
+router = APIRouter(tags=["authentication"])
+
+
+@router.post(
+    "/signup/email-password", operation_id="signUpEmailPassword", response_model=SessionPayload, responses=ERRORS
+)
+async def sign_up_email_password(
+    body: SignUpEmailPasswordRequest, request: Request, svc: Services = Depends(services)
+) -> Response:
+    opts = body.options
+    options = ProfileOptions(
+        display_name=opts.displayName if opts else None,
+        locale=opts.locale if opts else None,
+        default_role=opts.defaultRole if opts else None,
+        allowed_roles=opts.allowedRoles if opts else None,
+        metadata=(opts.metadata or {}) if opts else {},
+        redirect_to=opts.redirectTo if opts else None,
+    )
+    result = await svc.passwords.sign_up(body.email, body.password, options, user_agent(request))
+    return json_response(session_payload(result.session))
+
+
+@router.post(
+    "/signin/email-password",
+    operation_id="signInEmailPassword",
+    response_model=SignInEmailPasswordResponse,
+    responses=ERRORS,
+)
+async def sign_in_email_password(
+    body: SignInEmailPasswordRequest, request: Request, svc: Services = Depends(services)
+) -> Response:
+    issued = await svc.passwords.sign_in(body.email, body.password, user_agent(request))
+    return json_response({"session": session_json(issued), "mfa": None})

@@ -1,0 +1,1 @@
+"""Security primitives, each a thin layer over a well-kept library."""

@@ -1,0 +1,65 @@
+"""Access tokens: sign with the ring's current key, verify against an exact `kid` match.
+
+Every decode pins the algorithm of the key found by `kid` (never the header's `alg`), requires
+`exp`, `iat`, `iss` and `sub`, and checks the issuer: alg-confusion, `none` and unknown-kid
+tokens are rejected (RFC 8725).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+
+from authward.services.keys import KeyRing
+
+LEEWAY_SECONDS = 30
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub"]
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired, or not ours."""
+
+
+class AccessTokenCodec:
+    def __init__(self, ring: KeyRing, issuer: str, namespace: str) -> None:
+        self._ring = ring
+        self._issuer = issuer
+        self._namespace = namespace
+        self._options: Any = {"require": REQUIRED_CLAIMS, "verify_aud": False}
+
+    def encode(self, claims: dict[str, Any]) -> str:
+        key = self._ring.signing_key
+        return jwt.encode(
+            claims, key.private_key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": "JWT"}
+        )
+
+    async def decode(self, token: str) -> dict[str, Any]:
+        """The verified claims of one of our access tokens, or InvalidToken."""
+        if len(token) > 8192:
+            raise InvalidToken("token too large")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise InvalidToken("missing kid")
+        key = await self._ring.verification_key_or_reload(kid)
+        if key is None:
+            raise InvalidToken("unknown kid")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.public_key,
+                algorithms=[key.algorithm],
+                issuer=self._issuer,
+                options=self._options,
+                leeway=LEEWAY_SECONDS,
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(str(exc)) from exc
+        hasura = claims.get(self._namespace)
+        if not isinstance(hasura, dict) or hasura.get("x-hasura-user-id") != claims["sub"]:
+            raise InvalidToken("not an access token")
+        return claims

@@ -1,0 +1,82 @@
+"""Password hashing: argon2id with explicit OWASP parameters, off the event loop.
+
+bcrypt hashes (imported users) are accepted and upgraded to argon2id on the next sign-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import bcrypt
+from argon2 import PasswordHasher as Argon2Hasher
+from argon2 import Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    new_hash: str | None = None  # set when the stored hash should be replaced (params changed, bcrypt)
+
+
+class PasswordHasher:
+    """Hash and verify passwords in a bounded thread pool so a sign-in never stalls the loop."""
+
+    def __init__(self, time_cost: int = 2, memory_kib: int = 19_456, parallelism: int = 1, threads: int = 4):
+        self._argon2 = Argon2Hasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, hash_len=32, salt_len=16,
+            type=Type.ID,
+        )
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="password-hash")
+        self._dummy_hash: str | None = None
+
+    def hash_sync(self, password: str) -> str:
+        return self._argon2.hash(password)
+
+    def verify_sync(self, stored_hash: str, password: str) -> VerifyResult:
+        if stored_hash.startswith(BCRYPT_PREFIXES):
+            return self._verify_bcrypt(stored_hash, password)
+        try:
+            self._argon2.verify(stored_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return VerifyResult(False)
+        if self._argon2.check_needs_rehash(stored_hash):
+            return VerifyResult(True, self._argon2.hash(password))
+        return VerifyResult(True)
+
+    def _verify_bcrypt(self, stored_hash: str, password: str) -> VerifyResult:
+        encoded = password.encode()
+        # bcrypt silently ignores bytes past 72; refuse such passwords rather than truncate them.
+        if len(encoded) > 72:
+            return VerifyResult(False)
+        try:
+            ok = bcrypt.checkpw(encoded, stored_hash.encode())
+        except ValueError:
+            return VerifyResult(False)
+        return VerifyResult(ok, self._argon2.hash(password) if ok else None)
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.hash_sync, password)
+
+    async def verify(self, stored_hash: str | None, password: str) -> VerifyResult:
+        """Verify; with no stored hash, burn the same time on a dummy so timing tells nothing."""
+        if stored_hash is None:
+            stored_hash = await self._dummy()
+            await asyncio.get_running_loop().run_in_executor(self._pool, self.verify_sync, stored_hash, password)
+            return VerifyResult(False)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.verify_sync, stored_hash, password)
+
+    async def _dummy(self) -> str:
+        if self._dummy_hash is None:
+            self._dummy_hash = await self.hash("authward-dummy-password-for-timing")
+        return self._dummy_hash
+
+    async def warm_up(self) -> None:
+        await self._dummy()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)

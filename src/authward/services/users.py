@@ -1,0 +1,118 @@
+"""User rules shared by every sign-up path: email normalisation, profile options, roles."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from authward.errors import AuthError, ErrorCode
+from authward.services.clock import Clock, utc_now
+from authward.settings import Settings
+from authward.storage.db import Database
+from authward.storage.models import User
+from authward.storage.repos import users as users_repo
+
+DISPLAY_NAME_MAX = 32
+_DISPLAY_NAME_PUNCTUATION = frozenset(" ,.'-")
+
+
+def normalise_email(raw: str) -> str:
+    """Syntax-check (no DNS) and normalise; stored lower case so uniqueness ignores case."""
+    if not isinstance(raw, str) or len(raw) > 320:
+        raise AuthError(ErrorCode.INVALID_REQUEST, "Invalid email address")
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise AuthError(ErrorCode.INVALID_REQUEST, f"Invalid email address: {exc}") from exc
+    return result.normalized.lower()
+
+
+def valid_display_name(name: str) -> bool:
+    """Nhost's `^[\\p{L}\\p{N}\\p{S} ,.'-]+$`, max 32: letters, numbers, symbols and a few marks."""
+    if not name or len(name) > DISPLAY_NAME_MAX:
+        return False
+    return all(ch in _DISPLAY_NAME_PUNCTUATION or unicodedata.category(ch)[0] in "LNS" for ch in name)
+
+
+@dataclass
+class ProfileOptions:
+    """Sign-up options after validation against the settings."""
+
+    display_name: str | None = None
+    locale: str | None = None
+    default_role: str | None = None
+    allowed_roles: list[str] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    redirect_to: str | None = None
+
+
+def resolve_roles(settings: Settings, default_role: str | None, allowed_roles: list[str] | None) -> tuple[str, list[str]]:
+    allowed = list(dict.fromkeys(allowed_roles)) if allowed_roles is not None else list(settings.allowed_roles)
+    for role in allowed:
+        if role not in settings.allowed_roles:
+            raise AuthError(ErrorCode.ROLE_NOT_ALLOWED)
+    default = default_role if default_role is not None else settings.default_role
+    if default not in allowed:
+        raise AuthError(ErrorCode.DEFAULT_ROLE_MUST_BE_IN_ALLOWED_ROLES)
+    return default, allowed
+
+
+def resolve_locale(settings: Settings, locale: str | None) -> str:
+    if locale is None:
+        return settings.default_locale
+    if locale not in settings.allowed_locales:
+        raise AuthError(ErrorCode.LOCALE_NOT_ALLOWED)
+    return locale
+
+
+def new_user(
+    settings: Settings,
+    options: ProfileOptions,
+    *,
+    email: str | None,
+    password_hash: str | None = None,
+    is_anonymous: bool = False,
+    clock: Clock = utc_now,
+) -> User:
+    """Build (not store) a user from validated options."""
+    if options.display_name is not None and not valid_display_name(options.display_name):
+        raise AuthError(ErrorCode.INVALID_REQUEST, "Invalid display name")
+    default_role, allowed = resolve_roles(settings, options.default_role, options.allowed_roles)
+    locale = resolve_locale(settings, options.locale)
+    now = clock()
+    return User(
+        id=uuid.uuid4(),
+        created_at=now,
+        updated_at=now,
+        disabled=settings.disable_new_users,
+        display_name=options.display_name if options.display_name is not None else (email or ""),
+        avatar_url="",
+        locale=locale,
+        email=email,
+        email_verified=False,
+        phone_number_verified=False,
+        password_hash=password_hash,
+        default_role=default_role,
+        roles=allowed,
+        is_anonymous=is_anonymous,
+        user_metadata=options.metadata,
+    )
+
+
+async def load_active_user(db: Database, user_id: str) -> User:
+    """The user behind a verified access token, refusing deleted and disabled accounts."""
+    try:
+        uid = uuid.UUID(user_id)
+    except ValueError as exc:
+        raise AuthError(ErrorCode.UNAUTHENTICATED) from exc
+    async with db.read() as session:
+        user = await users_repo.get(session, uid)
+    if user is None:
+        raise AuthError(ErrorCode.UNAUTHENTICATED)
+    if user.disabled:
+        raise AuthError(ErrorCode.DISABLED_USER)
+    return user

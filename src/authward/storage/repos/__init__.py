@@ -1,0 +1,1 @@
+"""Repositories: the SQL. Each takes the caller's session; the service decides when to commit."""

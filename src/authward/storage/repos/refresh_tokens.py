@@ -1,0 +1,57 @@
+"""Refresh tokens: rows keyed by the SHA-256 of the token, grouped in families."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authward.storage.models import RefreshToken
+
+
+async def add(session: AsyncSession, token: RefreshToken) -> RefreshToken:
+    session.add(token)
+    await session.flush()
+    return token
+
+
+async def get_by_hash(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    stmt = select(RefreshToken).where(RefreshToken.token_hash == token_hash).execution_options(
+        populate_existing=True
+    )
+    return (await session.scalars(stmt)).first()
+
+
+async def claim_for_rotation(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> bool:
+    """Mark an active token rotated; False when a concurrent request got there first."""
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token_id, RefreshToken.status == "active")
+        .values(status="rotated", rotated_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> int:
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.status != "revoked")
+        .values(status="revoked")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID) -> int:
+    result = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.status != "revoked")
+        .values(status="revoked")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def delete_expired(session: AsyncSession, now: datetime) -> int:
+    result = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

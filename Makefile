@@ -13,7 +13,7 @@ $(UV):
 	$(PYTHON) -m pip install --quiet uv
 
 .venv/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --all-extras --compile-bytecode
 	touch $@
 
 install: .venv/.installed ## .venv/bin/authward ready

@@ -70,6 +70,8 @@ def serve(
     import uvicorn
 
     settings = _settings(config, host=host, port=port, workers=workers, database_url=database_url)
+    if config is not None:  # the workers build their settings from the environment
+        os.environ["AUTHWARD_CONFIG"] = str(config)
     _prepare(settings)
     err.print(f"authward listening on http://{settings.host}:{settings.port} ({settings.database_url.split('://')[0]})")
     uvicorn.run(

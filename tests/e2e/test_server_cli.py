@@ -1,0 +1,68 @@
+"""Server commands against a real process: key rotation seen by a running server, migrate, config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import httpx
+import jwt
+
+from tests.e2e.conftest import AUTHWARD_BIN
+
+PASSWORD = "correct horse battery staple"
+
+
+def run_cli(server, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHWARD_")}
+    env.update(server.env)
+    return subprocess.run([AUTHWARD_BIN, *args], env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_keys_rotate_from_another_process(server_factory):
+    server = server_factory(key_cache_seconds=1)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        session = http.post("/v1/signup/email-password", json={"email": "rot@example.com", "password": PASSWORD}).json()[
+            "session"
+        ]
+        old_kid = jwt.get_unverified_header(session["accessToken"])["kid"]
+
+        result = run_cli(server, "keys", "rotate")
+        assert result.returncode == 0, result.stderr
+        new_kid = result.stdout.strip()
+        assert new_kid and new_kid != old_kid
+
+        listed = run_cli(server, "keys", "list")
+        assert {k["kid"] for k in __import__("json").loads(listed.stdout)} == {old_kid, new_kid}
+
+        # the running server picks the new key up within its cache period
+        token = session["refreshToken"]
+        deadline = time.monotonic() + 15
+        kid = old_kid
+        while kid != new_kid and time.monotonic() < deadline:
+            fresh = http.post("/v1/token", json={"refreshToken": token}).json()
+            token = fresh["refreshToken"]
+            kid = jwt.get_unverified_header(fresh["accessToken"])["kid"]
+            if kid != new_kid:
+                time.sleep(0.2)
+        assert kid == new_kid
+        # both keys are published; the token signed by the retired key still works
+        assert {k["kid"] for k in http.get("/.well-known/jwks.json").json()["keys"]} == {old_kid, new_kid}
+        me = http.get("/v1/user", headers={"Authorization": f"Bearer {session['accessToken']}"})
+        assert me.status_code == 200
+
+
+def test_migrate_is_idempotent(live_server):
+    first = run_cli(live_server, "migrate")
+    assert first.returncode == 0, first.stderr
+    assert "up to date" in first.stderr
+
+
+def test_serve_refuses_a_malformed_option(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHWARD_")}
+    env["AUTHWARD_PORT"] = "not-a-port"
+    result = subprocess.run([AUTHWARD_BIN, "serve"], env=env, cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 2
+    assert "AUTHWARD_PORT" in result.stderr

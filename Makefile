@@ -32,6 +32,7 @@ test-fast: install ## unit + integration only
 	.venv/bin/pytest tests/unit tests/integration
 
 bench: install ## throughput of the hot routes (figures, not assertions)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	.venv/bin/python bench/run.py
 
 lint: install

@@ -1,0 +1,2 @@
+-- GET with a bearer access token (TOKEN env).
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")

@@ -52,14 +52,6 @@ class AsyncAuthClient(AuthApi, AsyncRunner):
         self._refresh_lock = asyncio.Lock()
         self.two_factor = AsyncTwoFactor(self)
 
-    @property
-    def base_url(self) -> str:
-        return self.state.base_url
-
-    @property
-    def storage(self) -> SessionStorage:
-        return self.state.storage
-
     async def run(self, flow: Flow[T]) -> T:
         stepper = FlowStepper(flow)
         while stepper.step is not None:
@@ -102,9 +94,6 @@ class AsyncAuthClient(AuthApi, AsyncRunner):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return f"AsyncAuthClient({self.base_url!r}, storage={type(self.storage).__name__})"
 
 
 class AsyncTwoFactor(TwoFactorApi, AsyncRunner):

@@ -6,9 +6,11 @@ blocks on the sync client and is awaitable on the async one.
 
 from __future__ import annotations
 
+from authward.client import account as a
 from authward.client import conveniences as c
 from authward.client import routes as r
-from authward.client.core import operation
+from authward.client.core import ClientState, operation
+from authward.client.storage import SessionStorage
 
 __all__ = ["AuthApi", "TwoFactorApi"]
 
@@ -16,7 +18,21 @@ __all__ = ["AuthApi", "TwoFactorApi"]
 class AuthApi:
     """Nhost routes (snake_case of nhost-js) and the balena/Yat conveniences."""
 
-    # Nhost Auth routes
+    state: ClientState
+
+    @property
+    def base_url(self) -> str:
+        """The server root (without `/v1`)."""
+        return self.state.base_url
+
+    @property
+    def storage(self) -> SessionStorage:
+        return self.state.storage
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_url!r}, storage={type(self.storage).__name__})"
+
+    # Nhost Auth routes: sessions
     sign_up_email_password = operation(r.sign_up_email_password)
     sign_in_email_password = operation(r.sign_in_email_password)
     verify_sign_in_mfa_totp = operation(r.verify_sign_in_mfa_totp)
@@ -25,21 +41,33 @@ class AuthApi:
     sign_in_passwordless_email = operation(r.sign_in_passwordless_email)
     sign_in_otp_email = operation(r.sign_in_otp_email)
     verify_sign_in_otp_email = operation(r.verify_sign_in_otp_email)
+    sign_up_passwordless_sms = operation(r.sign_up_passwordless_sms)
+    sign_in_passwordless_sms = operation(r.sign_in_passwordless_sms)
+    verify_sign_in_passwordless_sms = operation(r.verify_sign_in_passwordless_sms)
+    elevate_totp = operation(r.elevate_totp)
     refresh_token = operation(r.refresh_token)
     sign_out = operation(r.sign_out)
     verify_token = operation(r.verify_token)
-    get_user = operation(r.get_user)
-    send_verification_email = operation(r.send_verification_email)
-    send_password_reset_email = operation(r.send_password_reset_email)
-    change_user_password = operation(r.change_user_password)
-    change_user_email = operation(r.change_user_email)
-    verify_ticket = operation(r.verify_ticket)
-    change_user_mfa = operation(r.change_user_mfa)
-    verify_change_user_mfa = operation(r.verify_change_user_mfa)
-    create_pat = operation(r.create_pat)
     get_jwks = operation(r.get_jwks)
     get_version = operation(r.get_version)
     health_check = operation(r.health_check)
+
+    # Nhost Auth routes: the signed-in account
+    get_user = operation(a.get_user)
+    deanonymize_user = operation(a.deanonymize_user)
+    send_verification_email = operation(a.send_verification_email)
+    send_password_reset_email = operation(a.send_password_reset_email)
+    change_user_password = operation(a.change_user_password)
+    change_user_email = operation(a.change_user_email)
+    verify_ticket = operation(a.verify_ticket)
+    change_user_mfa = operation(a.change_user_mfa)
+    verify_change_user_mfa = operation(a.verify_change_user_mfa)
+    get_user_mfa = operation(a.get_user_mfa)
+    disable_user_mfa = operation(a.disable_user_mfa)
+    regenerate_recovery_codes = operation(a.regenerate_recovery_codes)
+    create_pat = operation(a.create_pat)
+    list_pats = operation(a.list_pats)
+    revoke_pat = operation(a.revoke_pat)
 
     # balena conveniences
     login = operation(r.sign_in_email_password)
@@ -48,7 +76,7 @@ class AuthApi:
     register = operation(c.register)
     whoami = operation(c.whoami)
     get_actor_id = operation(c.get_actor_id)
-    get_user_info = operation(r.get_user)
+    get_user_info = operation(a.get_user)
     get_token = operation(c.get_token)
     is_logged_in = operation(c.is_logged_in)
     authenticate = operation(c.authenticate)

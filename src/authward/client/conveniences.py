@@ -6,7 +6,7 @@ nothing the routes do not.
 
 from __future__ import annotations
 
-from authward.client import routes
+from authward.client import account, routes
 from authward.client.core import ClientState, Flow, ensure_fresh
 from authward.client.errors import (
     InvalidRequest,
@@ -18,7 +18,6 @@ from authward.client.errors import (
     SessionRevoked,
     Unauthenticated,
     UnexpectedResponse,
-    error_from_response,
 )
 from authward.client.models import Session, User
 from authward.client.routes import Options
@@ -64,7 +63,7 @@ def whoami(state: ClientState) -> Flow[User | None]:
     if state.load() is None:
         return None
     try:
-        return (yield from routes.get_user(state))
+        return (yield from account.get_user(state))
     except _SIGNED_OUT:
         return None
 
@@ -75,7 +74,7 @@ def get_actor_id(state: ClientState) -> Flow[str]:
     subject = (unverified_claims(state.bearer()) or {}).get("sub")
     if isinstance(subject, str) and subject:
         return subject
-    return (yield from routes.get_user(state)).id
+    return (yield from account.get_user(state)).id
 
 
 def get_token(state: ClientState) -> Flow[str]:
@@ -104,10 +103,10 @@ def authenticate(state: ClientState, email: str, password: str) -> Flow[str]:
 
 def request_verification_email(state: ClientState, redirect_to: str | None = None) -> Flow[None]:
     """Send the signed-in user a new email-verification link."""
-    user = yield from routes.get_user(state)
+    user = yield from account.get_user(state)
     if not user.email:
         raise InvalidRequest(400, "invalid-request", "The signed-in user has no email address")
-    yield from routes.send_verification_email(state, user.email, redirect_to)
+    yield from account.send_verification_email(state, user.email, redirect_to)
 
 
 def verify_email(state: ClientState, email: str, token: str, redirect_to: str | None = None) -> Flow[str | None]:
@@ -115,10 +114,10 @@ def verify_email(state: ClientState, email: str, token: str, redirect_to: str | 
     user in (and keeps that session), else None. `email` is kept for balena compatibility: the
     ticket alone names the user."""
     del email
-    location = yield from routes.verify_ticket(state, token, redirect_to, type="emailVerify")
-    params = routes.redirect_params(location)
-    if "error" in params:
-        raise error_from_response(400, params["error"], params.get("errorDescription", params["error"]))
+    location = yield from account.verify_ticket(state, token, redirect_to, type="emailVerify")
+    params = account.redirect_params(location)
+    if "error" in params:  # the server reports a bad or used link in the redirect, not the status
+        raise InvalidRequest(400, params["error"], params.get("errorDescription", "The verification link is invalid"))
     refresh = params.get("refreshToken")
     if not refresh:
         return None
@@ -130,17 +129,21 @@ def verify_email(state: ClientState, email: str, token: str, redirect_to: str | 
 # -- two_factor namespace (balena `auth.twoFactor`)
 def two_factor_get_setup_key(state: ClientState) -> Flow[str]:
     """A new TOTP secret for the authenticator app (not active until `enable`)."""
-    return (yield from routes.change_user_mfa(state)).totp_secret
+    return (yield from account.change_user_mfa(state)).totp_secret
 
 
 def two_factor_enable(state: ClientState, code: str) -> Flow[None]:
     """Activate TOTP with a code from the app set up with `get_setup_key`."""
-    yield from routes.verify_change_user_mfa(state, code, "totp")
+    yield from account.verify_change_user_mfa(state, code, "totp")
 
 
-def two_factor_disable(state: ClientState, code: str) -> Flow[None]:
-    """Deactivate MFA; the server asks for a current TOTP code."""
-    yield from routes.verify_change_user_mfa(state, code, "")
+def two_factor_disable(state: ClientState, password: str) -> Flow[str]:
+    """Deactivate MFA with the account password (as balena); returns the new session's access token,
+    which is kept. With a TOTP code instead, use `verify_change_user_mfa(code, "")`."""
+    payload = yield from account.disable_user_mfa(state, password)
+    if payload.session is None:
+        raise UnexpectedResponse(200, "/user/mfa/disable answered without a session")
+    return payload.session.access_token
 
 
 def two_factor_verify(state: ClientState, code: str) -> Flow[Session]:
@@ -164,11 +167,17 @@ def two_factor_challenge(state: ClientState, code: str) -> Flow[Session]:
 
 def two_factor_is_enabled(state: ClientState) -> Flow[bool]:
     """True when the signed-in user has TOTP active."""
-    return bool((yield from routes.get_user(state)).active_mfa_type)
+    return bool((yield from account.get_user(state)).active_mfa_type)
 
 
 def two_factor_is_passed(state: ClientState) -> Flow[bool]:
-    """True when a session is stored and no sign-in waits for its second factor."""
-    yield from ()
+    """True when the session needs no more second factor: MFA is off, or this sign-in passed it.
+    False while a sign-in waits for its code, or without a session."""
     stored = state.load()
-    return stored is not None and stored.access_token is not None and stored.mfa_ticket is None
+    if stored is None or stored.access_token is None or stored.mfa_ticket is not None:
+        return False
+    try:
+        status = yield from account.get_user_mfa(state)
+    except NotSupportedByServer:
+        return True  # a server without `GET /user/mfa` (Nhost) only issues sessions after the challenge
+    return not status.active_mfa_type or status.second_factor_passed

@@ -32,7 +32,7 @@ from authward.client.errors import (
     UnexpectedResponse,
     error_from_response,
 )
-from authward.client.models import Session, StoredSession
+from authward.client.models import Session, SessionPayload, SignInResponse, StoredSession
 from authward.client.storage import MemoryStorage, SessionStorage
 from authward.client.tokens import unverified_claims
 
@@ -47,6 +47,7 @@ __all__ = [
     "Operation",
     "RequestSpec",
     "SyncRunner",
+    "body",
     "checked",
     "ensure_fresh",
     "error_for",
@@ -90,6 +91,11 @@ class _EnsureFresh:
 ENSURE_FRESH = _EnsureFresh()
 Step = RequestSpec | _EnsureFresh
 Flow = Generator[Step, Any, T]
+
+
+def body(**fields: Any) -> dict[str, Any]:
+    """A JSON body of the fields that are set: the wire omits what the caller did not give."""
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def send(spec: RequestSpec) -> Generator[Step, Any, httpx.Response]:
@@ -246,8 +252,6 @@ class ClientState:
 
     # -- writing
     def remember_session(self, session: Session) -> None:
-        previous = self.load()
-        user = session.user or (previous.user if previous else None)
         self.storage.save(
             StoredSession(
                 base_url=self.base_url,
@@ -256,9 +260,16 @@ class ClientState:
                 refresh_token_id=session.refresh_token_id,
                 expires_at=self.clock() + session.access_token_expires_in,
                 lifetime=float(session.access_token_expires_in),
-                user=user,
+                user=session.user,
             )
         )
+
+    def remember_sign_in(self, result: SignInResponse | SessionPayload) -> None:
+        """Keep the session of a sign-in answer, or its MFA ticket while the second factor is due."""
+        if result.session is not None:
+            self.remember_session(result.session)
+        elif isinstance(result, SignInResponse) and result.mfa is not None:
+            self.remember_mfa_ticket(result.mfa.ticket)
 
     def remember_access_token(self, token: str) -> None:
         """A bare JWT (no refresh token): it lives until its own `exp`."""
@@ -317,7 +328,9 @@ class Operation(Generic[P, T]):
         self.flow = flow
         self.__doc__ = flow.__doc__
         signature = inspect.signature(flow)
-        self._signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+        self._signature = signature.replace(
+            parameters=list(signature.parameters.values())[1:], return_annotation=inspect.Signature.empty
+        )
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.name = name
@@ -351,8 +364,10 @@ class Operation(Generic[P, T]):
 
             bound = call
         functools.update_wrapper(bound, flow)
-        bound.__name__ = getattr(self, "name", flow.__name__)
-        bound.__signature__ = self._signature  # type: ignore[attr-defined]
+        name = getattr(self, "name", flow.__name__)
+        bound.__name__ = name
+        bound.__qualname__ = f"{type(obj).__name__}.{name}"
+        setattr(bound, "__signature__", self._signature)  # noqa: B010 - functions have no typed slot for it
         return bound
 
 

@@ -81,7 +81,7 @@ class NotSupportedByServer(AuthError):
 
 
 class NotLoggedIn(AuthError):
-    def __init__(self, message: str = "Not logged in: run `authward login` or call login() first") -> None:
+    def __init__(self, message: str = "Not logged in") -> None:
         super().__init__(401, "not-logged-in", message)
 
 

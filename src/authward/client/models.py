@@ -17,7 +17,11 @@ __all__ = [
     "JWK",
     "JWKSet",
     "MfaChallenge",
+    "MfaStatus",
     "PersonalAccessToken",
+    "PersonalAccessTokenInfo",
+    "PersonalAccessTokenList",
+    "RecoveryCodes",
     "ServerVersion",
     "Session",
     "SessionPayload",
@@ -98,8 +102,22 @@ class JWKSet(WireModel):
 
 
 class TotpSetup(WireModel):
+    """A new TOTP secret. `recovery_codes` (authward) become valid on activation and are shown once;
+    `otpauth_url` is the URI inside the QR image when the server sends it."""
+
     image_url: str
     totp_secret: str
+    recovery_codes: list[str] = Field(default_factory=list)
+    otpauth_url: str | None = None
+
+
+class MfaStatus(WireModel):
+    """authward's `GET /user/mfa`: the user's MFA and what this access token proves."""
+
+    active_mfa_type: str | None = None
+    second_factor_passed: bool = False
+    elevated: bool = False
+    recovery_codes_remaining: int = 0
 
 
 class ServerVersion(WireModel):
@@ -109,6 +127,24 @@ class ServerVersion(WireModel):
 class PersonalAccessToken(WireModel):
     id: str
     personal_access_token: str
+
+
+class PersonalAccessTokenInfo(WireModel):
+    """A PAT as authward's `GET /pat` lists it (the secret itself is never shown again)."""
+
+    id: str
+    created_at: datetime | None = None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class PersonalAccessTokenList(WireModel):
+    personal_access_tokens: list[PersonalAccessTokenInfo]
+
+
+class RecoveryCodes(WireModel):
+    recovery_codes: list[str]
 
 
 class SignUpOptions(WireModel):
@@ -123,6 +159,14 @@ class SignUpOptions(WireModel):
 
     def to_wire(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True)
+
+    @classmethod
+    def wire(cls, options: SignUpOptions | dict[str, Any] | None) -> dict[str, Any] | None:
+        """The `options` object to send (snake_case dict keys accepted), None when empty."""
+        if options is None:
+            return None
+        model = options if isinstance(options, SignUpOptions) else cls(**options)
+        return model.to_wire() or None
 
 
 class StoredSession(BaseModel):

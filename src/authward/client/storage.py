@@ -24,6 +24,14 @@ DEFAULT_SESSION_FILE = Path("~/.config/authward/session.json")
 SESSION_FILE_ENV = "AUTHWARD_SESSION_FILE"
 
 
+def _parsed(text: str) -> StoredSession | None:
+    """A stored record, or None when it is corrupt or from an incompatible version."""
+    try:
+        return StoredSession.model_validate_json(text)
+    except ValidationError:
+        return None
+
+
 @runtime_checkable
 class SessionStorage(Protocol):
     def load(self) -> StoredSession | None: ...
@@ -69,10 +77,7 @@ class FileStorage:
             text = self.path.read_text(encoding="utf-8")
         except (FileNotFoundError, IsADirectoryError, PermissionError):
             return None
-        try:
-            return StoredSession.model_validate_json(text)
-        except ValidationError:
-            return None
+        return _parsed(text)
 
     def save(self, session: StoredSession) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -115,12 +120,7 @@ class KeyringStorage:
 
     def load(self) -> StoredSession | None:
         text = self._keyring().get_password(self.service, self.username)
-        if not text:
-            return None
-        try:
-            return StoredSession.model_validate_json(text)
-        except ValidationError:
-            return None
+        return _parsed(text) if text else None
 
     def save(self, session: StoredSession) -> None:
         self._keyring().set_password(self.service, self.username, session.model_dump_json(exclude_none=True))

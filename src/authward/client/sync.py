@@ -54,14 +54,6 @@ class AuthClient(AuthApi, SyncRunner):
         self._refresh_lock = threading.Lock()
         self.two_factor = SyncTwoFactor(self)
 
-    @property
-    def base_url(self) -> str:
-        return self.state.base_url
-
-    @property
-    def storage(self) -> SessionStorage:
-        return self.state.storage
-
     def run(self, flow: Flow[T]) -> T:
         stepper = FlowStepper(flow)
         while stepper.step is not None:
@@ -104,9 +96,6 @@ class AuthClient(AuthApi, SyncRunner):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        return f"AuthClient({self.base_url!r}, storage={type(self.storage).__name__})"
 
 
 class SyncTwoFactor(TwoFactorApi, SyncRunner):

@@ -1,0 +1,147 @@
+"""Flows for the routes about the signed-in account: profile, email and password, MFA, PATs.
+
+Same pattern as `routes.py`: one flow per route, Nhost names in snake_case; routes marked
+(authward) go beyond the Nhost spec.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import parse_qs, quote, urlsplit
+
+from authward.client.core import ClientState, Flow, RequestSpec, body, parse_model, send
+from authward.client.errors import UnexpectedResponse
+from authward.client.models import (
+    MfaStatus,
+    PersonalAccessToken,
+    PersonalAccessTokenInfo,
+    PersonalAccessTokenList,
+    RecoveryCodes,
+    SessionPayload,
+    SignUpOptions,
+    TotpSetup,
+    User,
+)
+
+
+def _redirect_option(redirect_to: str | None) -> dict[str, Any] | None:
+    return body(redirectTo=redirect_to) or None
+
+
+# -- profile, email, password
+def get_user(state: ClientState) -> Flow[User]:
+    """The signed-in user's profile."""
+    response = yield from send(RequestSpec("GET", "/user", auth=True))
+    return parse_model(response, User)
+
+
+def deanonymize_user(
+    state: ClientState,
+    email: str,
+    password: str | None = None,
+    sign_in_method: Literal["email-password", "passwordless"] = "email-password",
+    options: SignUpOptions | dict[str, Any] | None = None,
+) -> Flow[None]:
+    """Turn the signed-in anonymous user into a regular one with an email (and password)."""
+    json = body(signInMethod=sign_in_method, email=email, password=password, options=SignUpOptions.wire(options))
+    yield from send(RequestSpec("POST", "/user/deanonymize", json=json, auth=True))
+
+
+def send_verification_email(state: ClientState, email: str, redirect_to: str | None = None) -> Flow[None]:
+    """(Re)send the email-verification link."""
+    json = body(email=email, options=_redirect_option(redirect_to))
+    yield from send(RequestSpec("POST", "/user/email/send-verification-email", json=json))
+
+
+def send_password_reset_email(state: ClientState, email: str, redirect_to: str | None = None) -> Flow[None]:
+    """Email a password-reset link."""
+    json = body(email=email, options=_redirect_option(redirect_to))
+    yield from send(RequestSpec("POST", "/user/password/reset", json=json))
+
+
+def change_user_password(state: ClientState, new_password: str, ticket: str | None = None) -> Flow[None]:
+    """Set a new password (signed in, or with a reset ticket). The server ends every session."""
+    json = body(newPassword=new_password, ticket=ticket)
+    yield from send(RequestSpec("POST", "/user/password", json=json, auth=ticket is None))
+    if ticket is None:
+        state.forget()
+
+
+def change_user_email(state: ClientState, new_email: str, redirect_to: str | None = None) -> Flow[None]:
+    """Start an email change; the server mails a confirmation link to the new address."""
+    json = body(newEmail=new_email, options=_redirect_option(redirect_to))
+    yield from send(RequestSpec("POST", "/user/email/change", json=json, auth=True))
+
+
+def verify_ticket(
+    state: ClientState, ticket: str, redirect_to: str | None = None, type: str | None = None
+) -> Flow[str]:
+    """Redeem an emailed ticket (`/verify`) and return where the server redirects to."""
+    params = body(ticket=ticket, type=type, redirectTo=redirect_to)
+    response = yield from send(RequestSpec("GET", "/verify", params=params, accept_redirect=True))
+    location = str(response.headers.get("location", ""))
+    if not location:
+        raise UnexpectedResponse(response.status_code, "/verify answered without a redirect location")
+    return location
+
+
+def redirect_params(location: str) -> dict[str, str]:
+    """Query and fragment parameters of a `/verify` redirect (refreshToken, error, ...)."""
+    parts = urlsplit(location)
+    merged = {**parse_qs(parts.query), **parse_qs(parts.fragment)}
+    return {key: values[0] for key, values in merged.items() if values}
+
+
+# -- MFA
+def change_user_mfa(state: ClientState) -> Flow[TotpSetup]:
+    """Generate a TOTP secret (and QR image) to set up an authenticator app."""
+    response = yield from send(RequestSpec("GET", "/mfa/totp/generate", auth=True))
+    return parse_model(response, TotpSetup)
+
+
+def verify_change_user_mfa(state: ClientState, code: str, active_mfa_type: str = "totp") -> Flow[None]:
+    """Activate TOTP with a code from the app, or deactivate MFA with `active_mfa_type=""`."""
+    json = {"code": code, "activeMfaType": active_mfa_type}
+    yield from send(RequestSpec("POST", "/user/mfa", json=json, auth=True))
+
+
+def get_user_mfa(state: ClientState) -> Flow[MfaStatus]:
+    """(authward) The user's MFA type and whether this session passed a second factor."""
+    response = yield from send(RequestSpec("GET", "/user/mfa", auth=True))
+    return parse_model(response, MfaStatus)
+
+
+def disable_user_mfa(state: ClientState, password: str) -> Flow[SessionPayload]:
+    """(authward) Turn MFA off with the account password; the server answers a new session (kept)."""
+    response = yield from send(RequestSpec("POST", "/user/mfa/disable", json={"password": password}, auth=True))
+    payload = parse_model(response, SessionPayload)
+    state.remember_sign_in(payload)
+    return payload
+
+
+def regenerate_recovery_codes(state: ClientState, code: str) -> Flow[list[str]]:
+    """(authward) Replace the recovery codes, confirmed with a current TOTP code."""
+    response = yield from send(RequestSpec("POST", "/user/mfa/recovery-codes", json={"code": code}, auth=True))
+    return parse_model(response, RecoveryCodes).recovery_codes
+
+
+# -- personal access tokens
+def create_pat(
+    state: ClientState, expires_at: datetime, metadata: dict[str, Any] | None = None
+) -> Flow[PersonalAccessToken]:
+    """Create a personal access token for scripts and CI (`expires_at` must be timezone-aware)."""
+    json = body(expiresAt=expires_at.isoformat(), metadata=metadata)
+    response = yield from send(RequestSpec("POST", "/pat", json=json, auth=True))
+    return parse_model(response, PersonalAccessToken)
+
+
+def list_pats(state: ClientState) -> Flow[list[PersonalAccessTokenInfo]]:
+    """(authward) The user's personal access tokens (without their secrets)."""
+    response = yield from send(RequestSpec("GET", "/pat", auth=True))
+    return parse_model(response, PersonalAccessTokenList).personal_access_tokens
+
+
+def revoke_pat(state: ClientState, pat_id: str) -> Flow[None]:
+    """(authward) Revoke one personal access token."""
+    yield from send(RequestSpec("DELETE", f"/pat/{quote(pat_id, safe='')}", auth=True))

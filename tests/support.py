@@ -24,6 +24,8 @@ def cheap_settings(data_dir: Path, database_url: str, **overrides: Any) -> Setti
         "password_hash_time_cost": 1,
         "password_hash_memory_kib": 1024,
         "public_url": "http://127.0.0.1:4000",
+        # The product default is true (docs/email.md); tests that exercise verification say so.
+        "email_verification_required": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -12,12 +12,25 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp
 
 from authward import __version__
+from authward.api import dev as dev_api
 from authward.api.errors import install_error_handlers
 from authward.api.limits import BodySizeLimit
 from authward.api.nhost import session as nhost_session
 from authward.api.nhost import system as nhost_system
+from authward.api.nhost import user_email as nhost_user_email
+from authward.api.nhost import user_password as nhost_user_password
+from authward.api.nhost import verify as nhost_verify
+from authward.api.prefix import StripV1Prefix
+from authward.api.yat import router as yat_router
 from authward.container import Services, build_services
+from authward.methods.anonymous import router as anonymous_router
+from authward.methods.email_otp import router as email_otp_router
+from authward.methods.magic_link import router as magic_link_router
 from authward.methods.password import router as password_router
+from authward.methods.pat import router as pat_router
+from authward.methods.recovery_codes import router as recovery_codes_router
+from authward.methods.sms_otp import router as sms_otp_router
+from authward.methods.totp import router as totp_router
 from authward.settings import Settings
 
 log = logging.getLogger("authward")
@@ -26,9 +39,20 @@ PRUNE_EVERY_SECONDS = 600
 
 def nhost_router() -> APIRouter:
     router = APIRouter()
+    # The hot routes first: Starlette matches routes in order.
+    router.include_router(nhost_session.router)
     router.include_router(nhost_system.router)
     router.include_router(password_router.router)
-    router.include_router(nhost_session.router)
+    router.include_router(sms_otp_router.router)
+    router.include_router(anonymous_router.router)
+    router.include_router(pat_router.router)
+    router.include_router(totp_router.router)
+    router.include_router(recovery_codes_router.router)
+    router.include_router(magic_link_router.router)
+    router.include_router(email_otp_router.router)
+    router.include_router(nhost_user_email.router)
+    router.include_router(nhost_user_password.router)
+    router.include_router(nhost_verify.router)
     return router
 
 
@@ -43,6 +67,10 @@ async def _maintenance(svc: Services) -> None:
                 pruned = await svc.sessions.prune_expired()
                 if pruned:
                     log.info("pruned %d expired refresh tokens", pruned)
+                await svc.sms_otp.prune_expired()
+                stale = await svc.anonymous.delete_stale()
+                if stale:
+                    log.info("deleted %d stale anonymous users", stale)
         except Exception:
             log.exception("maintenance task failed; retrying")
         await asyncio.sleep(svc.settings.key_cache_seconds)
@@ -59,6 +87,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         await svc.hasher.warm_up()
         app.state.services = svc
         task = asyncio.create_task(_maintenance(svc))
+        svc.email.start()  # outbox retries and ticket pruning; stopped by svc.close()
         try:
             yield
         finally:
@@ -76,15 +105,18 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    # The Nhost face at the root (documented) and under /v1 (as Nhost Cloud serves it).
+    # The Nhost face at the root (documented); /v1 (as Nhost Cloud serves it) is mapped onto it by
+    # StripV1Prefix, so the route table is not doubled and /v1 paths cost no extra matching.
     app.include_router(nhost_router())
-    app.include_router(nhost_router(), prefix="/v1", include_in_schema=False)
+    app.include_router(yat_router.router)  # Yat-style /auth/* (snake_case), at the root only
+    if settings.dev_mode:
+        app.include_router(dev_api.router)  # GET /dev/outbox: never on a production server
     return app
 
 
 def create_asgi(settings: Settings, services: Services | None = None) -> ASGIApp:
     """The app wrapped in the outermost middleware (body size limit)."""
     app = create_app(settings, services)
-    wrapped: Any = BodySizeLimit(app, settings.max_body_bytes)
+    wrapped: Any = BodySizeLimit(StripV1Prefix(app), settings.max_body_bytes)
     wrapped.fastapi_app = app
     return wrapped  # type: ignore[no-any-return]

@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     allowed_locales: CsvList = Field(default_factory=lambda: ["en", "fr"])
     disable_signup: bool = False
     disable_new_users: bool = False
-    email_verification_required: bool = False
+    email_verification_required: bool = True  # as Nhost; the dev outbox holds the links when no SMTP is set
 
     # -- passwords (argon2id; OWASP minimum by default)
     password_min_length: int = Field(default=12, ge=1, le=256)

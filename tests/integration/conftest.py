@@ -22,12 +22,15 @@ class ApiClient(httpx.AsyncClient):
 
 @pytest.fixture
 async def make_client(database_url: str, tmp_path: Path) -> AsyncIterator[ClientFactory]:
-    """Build a client for an app with setting overrides; apps share the test's database."""
+    """Build a client for an app with setting overrides; apps share the test's database.
+
+    `clock=` injects the services' clock (tests move time without sleeping).
+    """
     stack: list[tuple[Any, httpx.AsyncClient]] = []
 
-    async def factory(**overrides: Any) -> httpx.AsyncClient:
+    async def factory(clock: Any = None, **overrides: Any) -> httpx.AsyncClient:
         settings = cheap_settings(tmp_path / "data", database_url, **overrides)
-        services = build_services(settings)
+        services = build_services(settings, clock) if clock is not None else build_services(settings)
         asgi = create_asgi(settings, services)
         app = asgi.fastapi_app  # type: ignore[attr-defined]
         lifespan = app.router.lifespan_context(app)

@@ -99,8 +99,9 @@ async def test_sliding_expiry_and_absolute_lifetime(make_client):
         row = await s.get(RefreshToken, row.id)
         row.family_expires_at = datetime.now(UTC) + timedelta(seconds=60)
     body = (await refresh(client, session["refreshToken"])).json()
+    assert body["refreshTokenId"] == session["refreshTokenId"]  # the session's id is stable
     async with client.services.db.read() as s:
-        child = await s.get(RefreshToken, uuid.UUID(body["refreshTokenId"]))
+        child = (await s.scalars(select(RefreshToken).where(RefreshToken.status == "active"))).one()
     assert child.expires_at <= child.family_expires_at
     assert child.expires_at - datetime.now(UTC) < timedelta(seconds=61)
 
@@ -198,3 +199,16 @@ async def test_health_and_version(client):
     from authward import __version__
 
     assert (await client.get("/v1/version")).json() == {"version": __version__}
+
+
+async def test_get_user_sees_writes_at_once(client):
+    """The hot read path must not serve a stale row (no snapshot kept between reads)."""
+    session = await session_for(client)
+    headers = {"Authorization": f"Bearer {session['accessToken']}"}
+    assert (await client.get("/v1/user", headers=headers)).json()["displayName"] == "ada@example.com"
+    async with client.services.db.write() as s:
+        (await s.get(User, uuid.UUID(session["user"]["id"]))).display_name = "Ada"
+    assert (await client.get("/v1/user", headers=headers)).json()["displayName"] == "Ada"
+    async with client.services.db.write() as s:
+        (await s.get(User, uuid.UUID(session["user"]["id"]))).disabled = True
+    assert_error(await client.get("/v1/user", headers=headers), 401, "disabled-user")

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from authward.errors import AuthError, ErrorCode
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when a body without Content-Length outgrows the limit.
+
+    An HTTPException (413) because FastAPI turns any other error raised while it reads the body into a
+    400 "error parsing the body"; this one it re-raises, and the app's handler answers `payload-too-large`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
 
 
 class BodySizeLimit:

@@ -13,6 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from authward.cli import outbox as outbox_cli
 from authward.settings import Settings, load_settings, masked_settings
 
 err = Console(stderr=True)
@@ -147,3 +148,4 @@ def register(app: typer.Typer) -> None:
     app.command()(migrate)
     app.command("config")(config_cmd)
     app.add_typer(keys_app, name="keys")
+    outbox_cli.register(app)

@@ -19,3 +19,7 @@ class MethodInfo:
 
 
 PASSWORD = MethodInfo("password", Factor.FIRST, "pwd")
+TOTP = MethodInfo("totp", Factor.SECOND, "otp")
+RECOVERY_CODE = MethodInfo("recovery_code", Factor.SECOND, "otp")
+# Added to `amr` once a second factor completed the authentication (RFC 8176 "mfa").
+MFA_AMR = "mfa"

@@ -7,14 +7,18 @@ tokens are rejected (RFC 8725).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import jwt
 
 from authward.services.keys import KeyRing
 
-LEEWAY_SECONDS = 30
+# Tokens are verified by the server that signed them (or its peers): little skew to allow for.
+LEEWAY_SECONDS = 5
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub"]
+# Verified tokens remembered, so a client calling GET /user repeatedly pays the signature check once.
+VERIFIED_CACHE_SIZE = 10_000
 
 
 class InvalidToken(Exception):
@@ -27,6 +31,7 @@ class AccessTokenCodec:
         self._issuer = issuer
         self._namespace = namespace
         self._options: Any = {"require": REQUIRED_CLAIMS, "verify_aud": False}
+        self._verified: dict[str, dict[str, Any]] = {}
 
     def encode(self, claims: dict[str, Any]) -> str:
         key = self._ring.signing_key
@@ -35,7 +40,24 @@ class AccessTokenCodec:
         )
 
     async def decode(self, token: str) -> dict[str, Any]:
-        """The verified claims of one of our access tokens, or InvalidToken."""
+        """The verified claims of one of our access tokens, or InvalidToken.
+
+        A token verified before is answered from memory until its `exp`: the cache is keyed by the
+        whole token, signature included, so it can only ever return what a full check returned.
+        Keys are never withdrawn before every token they signed has expired (see KeyRing.rotate).
+        """
+        cached = self._verified.get(token)
+        if cached is not None:
+            if cached["exp"] + LEEWAY_SECONDS > time.time():
+                return cached
+            del self._verified[token]
+        claims = await self._decode(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = claims
+        return claims
+
+    async def _decode(self, token: str) -> dict[str, Any]:
         if len(token) > 8192:
             raise InvalidToken("token too large")
         try:

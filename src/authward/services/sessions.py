@@ -71,8 +71,13 @@ class SessionService:
         amr: list[str],
         *,
         user_agent: str | None = None,
+        elevated: bool = False,
     ) -> IssuedSession:
-        """Start a new session (a new refresh-token family) inside the caller's unit of work."""
+        """Start a new session (a new refresh-token family) inside the caller's unit of work.
+
+        `elevated=True` only for a fresh authentication (see security/elevation.py): the access
+        token then carries `x-hasura-auth-elevated`; tokens refreshed from it do not.
+        """
         now = self._clock()
         token = format_token(secrets.token_bytes(32))
         family_id = uuid.uuid4()
@@ -93,7 +98,7 @@ class SessionService:
         await tokens_repo.add(session, row)
         await users_repo.touch_last_seen(session, user.id, now)
         audit.record(session, "session.issued", now, user.id, amr=amr, family_id=str(family_id))
-        return self._session(user, row, token, now)
+        return self._session(user, row, token, now, elevated=elevated)
 
     @property
     def _absolute(self) -> timedelta:
@@ -102,18 +107,22 @@ class SessionService:
     def _sliding_expiry(self, now: datetime, family_expires_at: datetime) -> datetime:
         return min(now + timedelta(seconds=self._settings.refresh_token_expires_in), family_expires_at)
 
-    def _session(self, user: User, row: RefreshToken, token: str, now: datetime) -> IssuedSession:
+    def _session(
+        self, user: User, row: RefreshToken, token: str, now: datetime, *, elevated: bool = False
+    ) -> IssuedSession:
         ttl = self._settings.access_token_expires_in
-        claims = self.access_claims(user, row.amr, row.auth_time, now, ttl)
-        return IssuedSession(self._codec.encode(claims), ttl, token, row.id, user)
+        claims = self.access_claims(user, row.amr, row.auth_time, now, ttl, elevated=elevated)
+        # refreshTokenId names the session (the family): stable across rotations, as Nhost's.
+        return IssuedSession(self._codec.encode(claims), ttl, token, row.family_id, user)
 
     def access_claims(
-        self, user: User, amr: list[str], auth_time: datetime, now: datetime, ttl: int
+        self, user: User, amr: list[str], auth_time: datetime, now: datetime, ttl: int, *, elevated: bool = False
     ) -> dict[str, Any]:
         roles = list(dict.fromkeys([*user.roles, user.default_role]))
         iat = int(now.timestamp())
-        return {
+        claims: dict[str, Any] = {
             "sub": str(user.id),
+            "jti": uuid.uuid4().hex,  # two tokens minted in the same second are still distinct
             "iss": self._settings.public_url,
             "iat": iat,
             "exp": iat + ttl,
@@ -126,6 +135,9 @@ class SessionService:
                 "x-hasura-user-is-anonymous": "true" if user.is_anonymous else "false",
             },
         }
+        if elevated:  # Nhost's elevation claim: the user id (rule in security/elevation.py)
+            claims[self._settings.jwt_claims_namespace]["x-hasura-auth-elevated"] = str(user.id)
+        return claims
 
     # -- rotation
     def successor_of(self, token: str) -> str:

@@ -104,13 +104,15 @@ def new_user(
 
 
 async def load_active_user(db: Database, user_id: str) -> User:
-    """The user behind a verified access token, refusing deleted and disabled accounts."""
+    """The user behind a verified access token, refusing deleted and disabled accounts.
+
+    A read-only view with User's attribute names (not an ORM instance): this is the hot read path.
+    """
     try:
         uid = uuid.UUID(user_id)
     except ValueError as exc:
         raise AuthError(ErrorCode.UNAUTHENTICATED) from exc
-    async with db.read() as session:
-        user = await users_repo.get(session, uid)
+    user: User | None = await users_repo.get_view(db, uid)
     if user is None:
         raise AuthError(ErrorCode.UNAUTHENTICATED)
     if user.disabled:

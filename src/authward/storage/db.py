@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -22,6 +22,15 @@ def async_database_url(url: str) -> str:
     raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
 
 
+def _sqlite_pragmas(dbapi_connection: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     """WAL, a busy timeout, foreign keys, and explicit BEGIN so writers take the lock up front.
 
@@ -32,12 +41,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+        _sqlite_pragmas(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -52,14 +56,19 @@ class Database:
         self.url = url
         async_url = async_database_url(url)
         self.is_sqlite = async_url.startswith("sqlite")
+        self.sync_engine: Engine | None
         kwargs: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
         self.engine = create_async_engine(async_url, **kwargs)
         write_engine = self.engine
+        self.sync_engine = None
+        self._quick_connection: Connection | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
             write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+            self.sync_engine = create_engine(str(make_url(url).set(drivername="sqlite")))
+            event.listen(self.sync_engine, "connect", lambda conn, _record: _sqlite_pragmas(conn))
         self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_sessions = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
 
@@ -75,5 +84,29 @@ class Database:
         async with self._write_sessions() as session, session.begin():
             yield session
 
+    async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
+        """One row of a Core statement, for the hot read paths (GET /user).
+
+        On SQLite a primary-key read takes microseconds, far less than aiosqlite's hop to its
+        worker thread and back for every statement (and the ORM session around it), so it runs on
+        the event loop over one long-lived stdlib connection, owned by the loop's thread. WAL mode
+        means readers never wait for writers, and the rollback after each read keeps no snapshot.
+        PostgreSQL stays asynchronous.
+        """
+        if self.sync_engine is not None:
+            if self._quick_connection is None:
+                self._quick_connection = self.sync_engine.connect()
+            try:
+                return self._quick_connection.execute(statement, params).first()
+            finally:
+                self._quick_connection.rollback()
+        async with self.engine.connect() as conn:
+            return (await conn.execute(statement, params)).first()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._quick_connection is not None:
+            self._quick_connection.close()
+            self._quick_connection = None
+        if self.sync_engine is not None:
+            self.sync_engine.dispose()

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from authward.api.request_text import check_request_text
 
 
 class StrictModel(BaseModel):
-    """Requests reject unknown fields, as the spec's `additionalProperties: false`."""
+    """Requests reject unknown fields, as the spec's `additionalProperties: false`, and unstorable text."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        check_request_text(data)
+        return data
 
 
 class SignUpOptions(StrictModel):

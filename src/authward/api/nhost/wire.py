@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from authward.methods.totp.challenge import MfaChallenge
 from authward.services.sessions import IssuedSession
 from authward.storage.models import User
 
@@ -55,3 +56,10 @@ def session_json(issued: IssuedSession) -> dict[str, Any]:
 
 def session_payload(issued: IssuedSession | None) -> dict[str, Any]:
     return {"session": session_json(issued) if issued is not None else None}
+
+
+def sign_in_json(outcome: IssuedSession | MfaChallenge) -> dict[str, Any]:
+    """`{session, mfa}`: a session, or (TOTP active) the ticket to finish at POST /signin/mfa/totp."""
+    if isinstance(outcome, MfaChallenge):
+        return {"session": None, "mfa": {"ticket": outcome.ticket}}
+    return {"session": session_json(outcome), "mfa": None}

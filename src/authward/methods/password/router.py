@@ -7,15 +7,15 @@ from starlette.responses import Response
 
 from authward.api.deps import services, user_agent
 from authward.api.nhost.common import ERRORS
+from authward.api.nhost.profile import profile_options
 from authward.api.nhost.schemas import (
     SessionPayload,
     SignInEmailPasswordRequest,
     SignInEmailPasswordResponse,
     SignUpEmailPasswordRequest,
 )
-from authward.api.nhost.wire import json_response, session_json, session_payload
+from authward.api.nhost.wire import json_response, session_payload, sign_in_json
 from authward.container import Services
-from authward.services.users import ProfileOptions
 
 router = APIRouter(tags=["authentication"])
 
@@ -26,15 +26,7 @@ router = APIRouter(tags=["authentication"])
 async def sign_up_email_password(
     body: SignUpEmailPasswordRequest, request: Request, svc: Services = Depends(services)
 ) -> Response:
-    opts = body.options
-    options = ProfileOptions(
-        display_name=opts.displayName if opts else None,
-        locale=opts.locale if opts else None,
-        default_role=opts.defaultRole if opts else None,
-        allowed_roles=opts.allowedRoles if opts else None,
-        metadata=(opts.metadata or {}) if opts else {},
-        redirect_to=opts.redirectTo if opts else None,
-    )
+    options = profile_options(body.options)
     result = await svc.passwords.sign_up(body.email, body.password, options, user_agent(request))
     return json_response(session_payload(result.session))
 
@@ -48,5 +40,5 @@ async def sign_up_email_password(
 async def sign_in_email_password(
     body: SignInEmailPasswordRequest, request: Request, svc: Services = Depends(services)
 ) -> Response:
-    issued = await svc.passwords.sign_in(body.email, body.password, user_agent(request))
-    return json_response({"session": session_json(issued), "mfa": None})
+    outcome = await svc.passwords.sign_in(body.email, body.password, user_agent(request))
+    return json_response(sign_in_json(outcome))

@@ -55,3 +55,12 @@ async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID) -> int:
 async def delete_expired(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(delete(RefreshToken).where(RefreshToken.expires_at < now))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def live_families_with_amr(session: AsyncSession, user_id: uuid.UUID, amr_value: str) -> list[uuid.UUID]:
+    """Families of the user's live sessions whose amr names `amr_value` (filtered here: JSON is portable)."""
+    stmt = select(RefreshToken.family_id, RefreshToken.amr).where(
+        RefreshToken.user_id == user_id, RefreshToken.status == "active"
+    )
+    rows = (await session.execute(stmt)).all()
+    return list(dict.fromkeys(family for family, amr in rows if amr_value in (amr or [])))

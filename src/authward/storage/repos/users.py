@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.storage.db import Database
 from authward.storage.models import User
+
+# Every column, labelled with its attribute name, so a row reads like a User (`row.user_metadata`).
+_VIEW = select(
+    *[User.__table__.c[attr.columns[0].name].label(attr.key) for attr in User.__mapper__.column_attrs]
+).where(User.__table__.c.id == bindparam("user_id"))
 
 
 async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
+
+
+async def get_view(db: Database, user_id: uuid.UUID) -> Any:
+    """A read-only row of the user (attribute names as on User), or None: the hot path's read."""
+    return await db.fetch_one(_VIEW, {"user_id": user_id})
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
@@ -39,3 +51,41 @@ async def set_password_hash(session: AsyncSession, user_id: uuid.UUID, password_
 
 async def touch_last_seen(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
     await session.execute(update(User).where(User.id == user_id).values(last_seen=now))
+
+
+async def get_by_phone(session: AsyncSession, phone_number: str) -> User | None:
+    """`phone_number` must already be E.164, as stored."""
+    return (await session.scalars(select(User).where(User.phone_number == phone_number))).first()
+
+
+async def mark_phone_verified(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(User).where(User.id == user_id).values(phone_number_verified=True, updated_at=now)
+    )
+
+
+async def delete_stale_anonymous(session: AsyncSession, unseen_since: datetime) -> int:
+    """Delete anonymous users not seen since `unseen_since` (their rows cascade)."""
+    last_activity = func.coalesce(User.last_seen, User.created_at)
+    result = await session.execute(
+        delete(User).where(User.is_anonymous.is_(True), last_activity < unseen_since)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def set_active_mfa_type(session: AsyncSession, user_id: uuid.UUID, mfa_type: str | None, now: datetime) -> None:
+    await session.execute(
+        update(User).where(User.id == user_id).values(active_mfa_type=mfa_type, updated_at=now)
+    )
+
+
+async def get_for_update(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    """The user row, locked to the end of the unit of work (PostgreSQL; SQLite writers are serialised)."""
+    stmt = select(User).where(User.id == user_id).with_for_update().execution_options(populate_existing=True)
+    return (await session.scalars(stmt)).first()
+
+
+async def email_taken_by_other(session: AsyncSession, email: str, user_id: uuid.UUID) -> bool:
+    """Is `email` someone else's address, or an address someone else is changing to?"""
+    stmt = select(User.id).where((User.email == email) | (User.new_email == email), User.id != user_id).limit(1)
+    return (await session.scalars(stmt)).first() is not None

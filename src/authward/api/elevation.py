@@ -1,0 +1,18 @@
+"""`require_elevated`: the bearer dependency for sensitive routes (rule in security/elevation.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Request
+
+from authward.api.deps import required_claims, services_of
+
+
+async def require_elevated(request: Request, claims: dict[str, Any] = Depends(required_claims)) -> dict[str, Any]:
+    """The verified claims, once the elevation rule allows them (401 otherwise).
+
+    Use in place of `required_claims`: `claims: dict[str, Any] = Depends(require_elevated)`.
+    """
+    services_of(request).elevation.enforce(claims)
+    return claims

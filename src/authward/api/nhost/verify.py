@@ -1,0 +1,104 @@
+"""GET /verify: where every email link lands; redirects back to the app, as Nhost does.
+
+- `redirectTo` not allowed (or unreadable): 302 to the client URL with
+  `?error=redirectTo-not-allowed&errorDescription=...`; the ticket is left untouched.
+- bad ticket (unknown, expired, used): 302 to `redirectTo?error=invalid-ticket&errorDescription=...`.
+- success: 302 to `redirectTo?refreshToken=...&type=<verifyEmail|passwordlessEmail|passwordReset|
+  emailConfirmChange>`; a user with TOTP active gets `mfaTicket=mfaTotp:...` instead of a refresh token
+  (finish at POST /signin/mfa/totp).
+With AUTHWARD_VERIFY_CONFIRM_PAGE=true, GET shows a one-button page and only its POST acts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from authward.api.deps import services, user_agent
+from authward.api.nhost.common import ERRORS
+from authward.api.pages.verify_confirm import confirm_page
+from authward.container import Services
+from authward.errors import AuthError, ErrorCode
+from authward.methods.totp.challenge import MfaChallenge
+
+router = APIRouter(tags=["verification"])
+NO_STORE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+MAX_FORM_BYTES = 8192
+
+
+def with_query(url: str, params: dict[str, str]) -> str:
+    """`url` with `params` appended to its query (its own query and fragment kept)."""
+    parts = urlsplit(url)
+    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
+    return urlunsplit(parts._replace(query=query))
+
+
+def _redirect(url: str, params: dict[str, str], status: int) -> Response:
+    return RedirectResponse(with_query(url, params), status_code=status, headers=NO_STORE)
+
+
+def _error(url: str, error: AuthError, status: int) -> Response:
+    return _redirect(url, {"error": error.code.value, "errorDescription": error.message}, status)
+
+
+def _refused_redirect(svc: Services, redirect_to: str, code_challenge: str | None, status: int) -> Response | None:
+    """The answer when the request cannot go on (it never touches the ticket), else None."""
+    if not svc.email.redirects.is_allowed(redirect_to):
+        return _error(svc.settings.client_url, AuthError(ErrorCode.REDIRECT_TO_NOT_ALLOWED), status)
+    if code_challenge is not None:
+        return _error(redirect_to, AuthError(ErrorCode.INVALID_REQUEST, "codeChallenge (PKCE) is not supported"),
+                      status)
+    return None
+
+
+async def _redeem(svc: Services, ticket: str, redirect_to: str, agent: str | None, status: int) -> Response:
+    try:
+        redeemed = await svc.email.redemption.redeem(ticket, agent)
+    except AuthError as exc:
+        return _error(redirect_to, exc, status)
+    if isinstance(redeemed.outcome, MfaChallenge):
+        return _redirect(redirect_to, {"mfaTicket": redeemed.outcome.ticket, "type": redeemed.kind.value}, status)
+    return _redirect(redirect_to, {"refreshToken": redeemed.outcome.refresh_token, "type": redeemed.kind.value},
+                     status)
+
+
+# response_class=Response: the 302 is documented without a JSON body (it has none; schemathesis checks it).
+@router.get("/verify", operation_id="verifyTicket", status_code=302, response_class=Response, responses={
+    302: {"description": "Redirect to redirectTo with refreshToken and type, or error and errorDescription"},
+    **ERRORS,
+})
+async def verify_ticket(
+    request: Request,
+    ticket: str = Query(description="Ticket"),
+    ticket_type: str | None = Query(default=None, alias="type", description="Deprecated, ignored"),
+    redirect_to: str = Query(alias="redirectTo", description="Target URL for the redirect"),
+    code_challenge: str | None = Query(default=None, alias="codeChallenge"),
+    svc: Services = Depends(services),
+) -> Response:
+    refused = _refused_redirect(svc, redirect_to, code_challenge, 302)
+    if refused is not None:
+        return refused
+    if svc.settings.verify_confirm_page:
+        return confirm_page(request.url.path, ticket, redirect_to, ticket_type, request.headers.get("accept-language"))
+    return await _redeem(svc, ticket, redirect_to, user_agent(request), 302)
+
+
+@router.post("/verify", include_in_schema=False)
+async def confirm_verify_ticket(request: Request, svc: Services = Depends(services)) -> Response:
+    """The confirm page's button (form-encoded): redeems, then 303 to the app."""
+    if not svc.settings.verify_confirm_page:
+        raise AuthError(ErrorCode.METHOD_NOT_ALLOWED)
+    raw = await request.body()
+    if len(raw) > MAX_FORM_BYTES:
+        raise AuthError(ErrorCode.PAYLOAD_TOO_LARGE)
+    form: dict[str, Any] = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+    ticket, redirect_to = form.get("ticket"), form.get("redirectTo")
+    if not ticket or not redirect_to:
+        raise AuthError(ErrorCode.INVALID_REQUEST, "ticket and redirectTo are required")
+    refused = _refused_redirect(svc, redirect_to, None, 303)
+    if refused is not None:
+        return refused
+    return await _redeem(svc, ticket, redirect_to, user_agent(request), 303)

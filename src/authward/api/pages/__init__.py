@@ -1,0 +1,1 @@
+"""Hosted HTML pages (no JavaScript, strict CSP)."""

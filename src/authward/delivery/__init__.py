@@ -1,0 +1,1 @@
+"""Delivery of messages to users: email and SMS, behind small provider interfaces."""

@@ -1,0 +1,1 @@
+"""Anonymous users: a session without credentials, later turned into a regular account."""

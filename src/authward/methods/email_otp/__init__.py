@@ -1,0 +1,1 @@
+"""Passwordless sign-in with a 6-digit code mailed to the address."""

@@ -1,0 +1,109 @@
+"""Email codes: `POST /signin/otp/email`, `/signup/otp/email` and `/signin/otp/email/verify`.
+
+A code is a ticket holding a keyed HMAC of 6 digits, valid `AUTHWARD_EMAIL_OTP_EXPIRES_IN`
+(10 minutes), good for `AUTHWARD_EMAIL_OTP_MAX_ATTEMPTS` guesses; a new code retires the older
+one, and at most `AUTHWARD_EMAIL_OTP_MAX_PER_HOUR` codes are issued to an address per hour, so a
+guesser gets at most max_attempts x max_per_hour tries an hour. Attempts are committed even when
+the answer is an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authward.errors import AuthError, ErrorCode
+from authward.methods.base import Factor, MethodInfo
+from authward.methods.totp.challenge import MfaChallenge, open_challenge, requires_second_factor
+from authward.services import audit
+from authward.services.clock import Clock, utc_now
+from authward.services.email_accounts import mark_email_proven, options_payload, user_for_proven_email
+from authward.services.passwordless_email import PasswordlessEmail, PasswordlessRequest
+from authward.services.sessions import IssuedSession, SessionService
+from authward.services.tickets import TicketKind
+from authward.services.users import ProfileOptions, normalise_email
+from authward.settings import Settings
+from authward.storage.db import Database
+from authward.storage.models import User
+from authward.storage.repos import users as users_repo
+
+log = logging.getLogger("authward.mail")
+
+EMAIL_OTP = MethodInfo("email_otp", Factor.FIRST, "otp")
+HOUR = 3600
+MAX_OTP_LENGTH = 16
+
+
+class EmailOtpService:
+    def __init__(
+        self, db: Database, front: PasswordlessEmail, sessions: SessionService, settings: Settings,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._db = db
+        self._front = front
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+
+    # -- sending
+    async def start(self, email: str, options: ProfileOptions, *, sign_up: bool) -> None:
+        request = self._front.prepare(email, options, sign_up=sign_up, enabled=self._settings.email_otp_enabled)
+        self._front.start(request, self._stage, name="email-otp")
+
+    async def _stage(
+        self, session: AsyncSession, request: PasswordlessRequest, user: User | None
+    ) -> uuid.UUID | None:
+        user_id = user.id if user is not None else None
+        issued = await self._front.mail.tickets.issued_since(session, TicketKind.EMAIL_OTP, HOUR, user_id=user_id,
+                                                             email=request.email)
+        if issued >= self._settings.email_otp_max_per_hour:
+            log.warning("email code to %s not sent: %d codes in the last hour", request.email, issued)
+            return None
+        payload = {"options": options_payload(request.options)} if user is None else None
+        return await self._front.mail.stage_code(
+            session, self._settings.email_otp_expires_in, request.recipient(user), user_id=user_id, payload=payload,
+        )
+
+    # -- verifying
+    async def verify(self, email: str, otp: str, user_agent: str | None = None) -> IssuedSession | MfaChallenge:
+        if not self._settings.email_otp_enabled:
+            raise AuthError(ErrorCode.DISABLED_ENDPOINT)
+        try:
+            normalised = normalise_email(email)
+        except AuthError:
+            raise AuthError(ErrorCode.INVALID_OTP) from None
+        code = otp.strip()[:MAX_OTP_LENGTH]
+        async with self._db.write() as session:
+            outcome = await self._check(session, normalised, code, user_agent)
+        if isinstance(outcome, AuthError):
+            raise outcome
+        return outcome
+
+    async def _check(
+        self, session: AsyncSession, email: str, code: str, user_agent: str | None
+    ) -> IssuedSession | MfaChallenge | AuthError:
+        """Errors are returned so the unit of work commits the counted attempt."""
+        user = await users_repo.get_by_email(session, email)
+        row = await self._front.mail.tickets.redeem_code(
+            session, TicketKind.EMAIL_OTP, code, self._settings.email_otp_max_attempts,
+            user_id=user.id if user is not None else None, email=email,
+        )
+        if isinstance(row, AuthError):
+            return row
+        try:
+            if user is None:
+                user = await user_for_proven_email(session, self._settings, email, row.payload.get("options"),
+                                                   EMAIL_OTP.id, self._clock)
+            else:
+                await mark_email_proven(session, user, self._settings, self._clock)
+        except AuthError as exc:
+            return exc
+        if user.disabled:
+            return AuthError(ErrorCode.DISABLED_USER)
+        now = self._clock()
+        if requires_second_factor(user):
+            return await open_challenge(session, user, [EMAIL_OTP.amr], now)
+        audit.record(session, "user.signed_in", now, user.id, method=EMAIL_OTP.id)
+        return await self._sessions.issue(session, user, [EMAIL_OTP.amr], user_agent=user_agent, elevated=True)

@@ -1,0 +1,106 @@
+"""Password reset and change: `POST /user/password/reset` and `POST /user/password`.
+
+The reset request answers the same for every address, at once: the lookup and the mail run in
+the background. The mailed link (`/verify`, ticket `passwordReset:...`) signs the user in so the
+app can call `POST /user/password`; the ticket itself also works as `ticket` in that call.
+Changing the password revokes every session of the user and retires outstanding reset tickets,
+in the same unit of work. The new password is hashed outside the transaction (argon2 is slow), and
+only after the ticket was checked, so bad tickets cost no hashing.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authward.errors import AuthError, ErrorCode
+from authward.methods.password.service import PasswordService
+from authward.security.passwords import PasswordHasher
+from authward.security.redirects import RedirectPolicy
+from authward.services import audit
+from authward.services.background import Background
+from authward.services.clock import Clock, utc_now
+from authward.services.ticket_mail import TicketMail, recipient_of
+from authward.services.tickets import TicketKind
+from authward.services.users import normalise_email
+from authward.settings import Settings
+from authward.storage.db import Database
+from authward.storage.models import User
+from authward.storage.repos import refresh_tokens as tokens_repo
+from authward.storage.repos import users as users_repo
+
+RESET = {TicketKind.PASSWORD_RESET}
+
+
+class PasswordResetService:
+    def __init__(
+        self, db: Database, passwords: PasswordService, hasher: PasswordHasher, mail: TicketMail,
+        redirects: RedirectPolicy, background: Background, settings: Settings, clock: Clock = utc_now,
+    ) -> None:
+        self._db = db
+        self._passwords = passwords
+        self._hasher = hasher
+        self._mail = mail
+        self._redirects = redirects
+        self._background = background
+        self._settings = settings
+        self._clock = clock
+
+    # -- the reset email
+    async def request_reset(self, email: str, redirect_to: str | None) -> None:
+        normalised = normalise_email(email)
+        redirect = self._redirects.resolve(redirect_to)
+        self._background.spawn(self._send(normalised, redirect), name="password-reset")
+
+    async def _send(self, email: str, redirect_to: str) -> None:
+        message_id = None
+        async with self._db.write() as session:
+            user = await users_repo.get_by_email(session, email)
+            if user is not None and not user.disabled:
+                message_id = await self._mail.stage_link(
+                    session, TicketKind.PASSWORD_RESET, self._settings.email_link_expires_in, recipient_of(user),
+                    redirect_to, user_id=user.id,
+                )
+        await self._mail.dispatch(message_id, wait=False)
+
+    # -- setting the password
+    async def change_with_ticket(self, ticket: str, new_password: str) -> None:
+        self._passwords.check_password_policy(new_password)
+        async with self._db.read() as session:
+            await self._mail.tickets.peek(session, ticket, RESET)
+        password_hash = await self._hasher.hash(new_password)
+        async with self._db.write() as session:
+            row = await self._mail.tickets.redeem(session, ticket, RESET)
+            user = await users_repo.get(session, row.user_id) if row.user_id is not None else None
+            if user is None:
+                raise AuthError(ErrorCode.INVALID_TICKET)
+            if user.disabled:
+                raise AuthError(ErrorCode.DISABLED_USER)
+            user.email_verified = True  # the mailbox owner followed the reset link
+            await self._apply(session, user, password_hash, "ticket")
+
+    async def change_for_user(self, user_id: str, new_password: str) -> None:
+        self._passwords.check_password_policy(new_password)
+        try:
+            uid = uuid.UUID(user_id)
+        except ValueError as exc:
+            raise AuthError(ErrorCode.UNAUTHENTICATED) from exc
+        password_hash = await self._hasher.hash(new_password)
+        async with self._db.write() as session:
+            user = await users_repo.get(session, uid)
+            if user is None:
+                raise AuthError(ErrorCode.UNAUTHENTICATED)
+            if user.disabled:
+                raise AuthError(ErrorCode.DISABLED_USER)
+            if user.is_anonymous:
+                raise AuthError(ErrorCode.FORBIDDEN_ANONYMOUS)
+            await self._apply(session, user, password_hash, "session")
+
+    async def _apply(self, session: AsyncSession, user: User, password_hash: str, via: str) -> None:
+        now = self._clock()
+        user.password_hash = password_hash
+        user.updated_at = now
+        await tokens_repo.revoke_all_for_user(session, user.id)
+        await self._mail.tickets.retire(session, TicketKind.PASSWORD_RESET, user_id=user.id)
+        audit.record(session, "user.password_changed", now, user.id, via=via)

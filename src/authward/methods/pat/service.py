@@ -1,0 +1,99 @@
+"""Personal access tokens: created once (the value is shown once), stored as SHA-256, revocable.
+
+A PAT is not a session: `sign_in` exchanges it for an ordinary session whose amr is ["pat"].
+Revoking a PAT also ends the user's live sessions opened with a PAT (a refresh token does not
+record which PAT opened it, so all of them go; scripts simply sign in again with their token).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from authward.errors import AuthError, ErrorCode
+from authward.methods.anonymous.guard import load_registered_user
+from authward.methods.base import Factor, MethodInfo
+from authward.services import audit
+from authward.services.clock import Clock, utc_now
+from authward.services.sessions import IssuedSession, SessionService, format_token, hash_token
+from authward.settings import Settings
+from authward.storage.db import Database
+from authward.storage.models import PersonalAccessToken
+from authward.storage.repos import personal_access_tokens as pats_repo
+from authward.storage.repos import refresh_tokens as tokens_repo
+from authward.storage.repos import users as users_repo
+
+PAT = MethodInfo("pat", Factor.FIRST, "pat")
+
+
+@dataclass(frozen=True)
+class CreatedPat:
+    id: uuid.UUID
+    token: str  # returned to the caller once, never stored
+
+
+class PatService:
+    def __init__(self, db: Database, sessions: SessionService, settings: Settings, clock: Clock = utc_now) -> None:
+        self._db = db
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+
+    async def create(self, user_id: str, expires_at: datetime, metadata: dict[str, Any]) -> CreatedPat:
+        user = await load_registered_user(self._db, user_id)
+        now = self._clock()
+        if expires_at <= now:
+            raise AuthError(ErrorCode.INVALID_REQUEST, "expiresAt must be in the future")
+        token = format_token(secrets.token_bytes(32))
+        row = PersonalAccessToken(
+            id=uuid.uuid4(), user_id=user.id, token_hash=hash_token(token), created_at=now, expires_at=expires_at,
+            revoked_at=None, last_used_at=None, token_metadata=metadata,
+        )
+        async with self._db.write() as session:
+            await pats_repo.add(session, row)
+            audit.record(session, "pat.created", now, user.id, pat_id=str(row.id))
+        return CreatedPat(row.id, token)
+
+    async def list_tokens(self, user_id: str) -> list[PersonalAccessToken]:
+        user = await load_registered_user(self._db, user_id)
+        async with self._db.read() as session:
+            return await pats_repo.list_unrevoked(session, user.id)
+
+    async def revoke(self, user_id: str, token_id: str) -> None:
+        """Idempotent for the owner; another user's token (or none) is `not-found`."""
+        user = await load_registered_user(self._db, user_id)
+        try:
+            pat_id = uuid.UUID(token_id)
+        except ValueError as exc:
+            raise AuthError(ErrorCode.NOT_FOUND, "No such personal access token") from exc
+        now = self._clock()
+        async with self._db.write() as session:
+            if not await pats_repo.owned_by(session, pat_id, user.id):
+                raise AuthError(ErrorCode.NOT_FOUND, "No such personal access token")
+            if await pats_repo.revoke(session, pat_id, user.id, now):
+                for family_id in await tokens_repo.live_families_with_amr(session, user.id, PAT.amr):
+                    await tokens_repo.revoke_family(session, family_id)
+                audit.record(session, "pat.revoked", now, user.id, pat_id=str(pat_id))
+
+    async def sign_in(self, token: str, user_agent: str | None = None) -> IssuedSession:
+        """Unknown, revoked and expired tokens get the same answer: `invalid-pat`."""
+        now = self._clock()
+        async with self._db.write() as session:
+            row = await pats_repo.get_by_hash(session, hash_token(token))
+            if row is None or row.revoked_at is not None or row.expires_at <= now:
+                raise AuthError(ErrorCode.INVALID_PAT)
+            user = await users_repo.get(session, row.user_id)
+            if user is None:
+                raise AuthError(ErrorCode.INVALID_PAT)
+            if user.disabled:
+                raise AuthError(ErrorCode.DISABLED_USER)
+            if user.is_anonymous:
+                raise AuthError(ErrorCode.FORBIDDEN_ANONYMOUS)
+            if self._settings.email_verification_required and user.email is not None and not user.email_verified:
+                raise AuthError(ErrorCode.UNVERIFIED_USER)
+            await pats_repo.touch_last_used(session, row.id, now)
+            audit.record(session, "user.signed_in", now, user.id, method=PAT.id, pat_id=str(row.id))
+            return await self._sessions.issue(session, user, [PAT.amr], user_agent=user_agent)

@@ -1,0 +1,1 @@
+"""Passwordless sign-in with a one-time code sent by SMS."""

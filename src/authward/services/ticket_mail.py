@@ -1,0 +1,63 @@
+"""A ticket and the email that carries it, created together in the caller's unit of work.
+
+Every email flow (verification, reset, email change, magic link, code) goes through here, so the
+ticket row and its outbox row commit or roll back as one; delivery starts after the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authward.delivery.compose import EmailComposer, Recipient
+from authward.delivery.postman import Postman
+from authward.services.tickets import TicketKind, TicketService
+from authward.storage.models import User
+
+
+def recipient_of(user: User, *, to: str | None = None) -> Recipient:
+    email = user.email or ""
+    return Recipient(to or email, email, user.display_name or email, user.locale)
+
+
+class TicketMail:
+    def __init__(self, tickets: TicketService, composer: EmailComposer, postman: Postman) -> None:
+        self.tickets = tickets
+        self.composer = composer
+        self.postman = postman
+
+    async def stage_link(
+        self,
+        session: AsyncSession,
+        kind: TicketKind,
+        ttl_seconds: int,
+        who: Recipient,
+        redirect_to: str,
+        *,
+        user_id: uuid.UUID | None,
+        payload: dict[str, Any] | None = None,
+        new_email: str | None = None,
+    ) -> uuid.UUID:
+        """Issue a link ticket and queue its email; the outbox row id, for `dispatch` after the commit."""
+        ticket = await self.tickets.issue(session, kind, ttl_seconds, user_id=user_id, payload=payload)
+        email = self.composer.link_email(who, kind, ticket, redirect_to, ttl_seconds, new_email=new_email)
+        return await self.postman.stage(session, email)
+
+    async def stage_code(
+        self,
+        session: AsyncSession,
+        ttl_seconds: int,
+        who: Recipient,
+        *,
+        user_id: uuid.UUID | None,
+        payload: dict[str, Any] | None = None,
+    ) -> uuid.UUID:
+        code = await self.tickets.issue_code(session, TicketKind.EMAIL_OTP, ttl_seconds, user_id=user_id,
+                                             email=who.to, payload=payload)
+        return await self.postman.stage(session, self.composer.code_email(who, code, ttl_seconds))
+
+    async def dispatch(self, message_id: uuid.UUID | None, *, wait: bool = True) -> None:
+        if message_id is not None:
+            await self.postman.dispatch([message_id], wait=wait)

@@ -1,0 +1,105 @@
+"""What following an email link does (`GET /verify`): use the ticket, apply it, start a session.
+
+One unit of work: the ticket is used, its effect applied and the session issued together, or
+nothing happens (a disabled user, an address taken meanwhile...). Effects, as Nhost:
+- verifyEmail: the address is verified;
+- passwordlessEmail: the address is proven (the user is created now if it is new);
+- passwordReset: nothing more (the session lets the user set a password; the address is verified);
+- emailConfirmChange: the pending new address replaces the old one, verified.
+A user with a second factor active gets an MFA ticket instead of a session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authward.errors import AuthError, ErrorCode
+from authward.methods.base import Factor, MethodInfo
+from authward.methods.totp.challenge import MfaChallenge, open_challenge, requires_second_factor
+from authward.services import audit
+from authward.services.clock import Clock, utc_now
+from authward.services.email_accounts import mark_email_proven, user_for_proven_email
+from authward.services.sessions import IssuedSession, SessionService
+from authward.services.tickets import TicketKind, TicketService
+from authward.settings import Settings
+from authward.storage.db import Database
+from authward.storage.models import Ticket, User
+from authward.storage.repos import users as users_repo
+
+# A link mailed to the address: possession of the mailbox (no RFC 8176 value fits; "email" as Supabase).
+EMAIL_LINK = MethodInfo("email_link", Factor.FIRST, "email")
+LINK_KINDS = {TicketKind.VERIFY_EMAIL, TicketKind.PASSWORDLESS_EMAIL, TicketKind.PASSWORD_RESET,
+              TicketKind.EMAIL_CONFIRM_CHANGE}
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    kind: TicketKind
+    outcome: IssuedSession | MfaChallenge
+
+
+class TicketRedemption:
+    def __init__(
+        self, db: Database, tickets: TicketService, sessions: SessionService, settings: Settings,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._db = db
+        self._tickets = tickets
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+
+    async def redeem(self, ticket: str, user_agent: str | None = None) -> Redeemed:
+        try:
+            async with self._db.write() as session:
+                row = await self._tickets.redeem(session, ticket, LINK_KINDS)
+                kind = TicketKind(row.kind)
+                user = await self._apply(session, row, kind)
+                if user.disabled:
+                    raise AuthError(ErrorCode.DISABLED_USER)
+                now = self._clock()
+                if requires_second_factor(user):
+                    challenge = await open_challenge(session, user, [EMAIL_LINK.amr], now)
+                    return Redeemed(kind, challenge)
+                audit.record(session, "user.signed_in", now, user.id, method=EMAIL_LINK.id, ticket=kind.value)
+                issued = await self._sessions.issue(session, user, [EMAIL_LINK.amr], user_agent=user_agent,
+                                                    elevated=True)
+                return Redeemed(kind, issued)
+        except IntegrityError as exc:  # the address was taken by a concurrent sign-up or change
+            raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE) from exc
+
+    async def _apply(self, session: AsyncSession, row: Ticket, kind: TicketKind) -> User:
+        now = self._clock()
+        if kind is TicketKind.PASSWORDLESS_EMAIL and row.user_id is None:
+            email = str(row.payload.get("email", ""))
+            return await user_for_proven_email(session, self._settings, email, row.payload.get("options"),
+                                               EMAIL_LINK.id, self._clock)
+        user = await users_repo.get(session, row.user_id) if row.user_id is not None else None
+        if user is None:
+            raise AuthError(ErrorCode.INVALID_TICKET)
+        if kind is TicketKind.PASSWORDLESS_EMAIL:
+            await mark_email_proven(session, user, self._settings, self._clock)
+        elif kind is TicketKind.EMAIL_CONFIRM_CHANGE:
+            await self._swap_email(session, user, str(row.payload.get("newEmail", "")))
+        else:  # verifyEmail, passwordReset: the mailbox owner followed the link
+            user.email_verified = True
+            user.updated_at = now
+        if kind is TicketKind.VERIFY_EMAIL:
+            await self._tickets.retire(session, TicketKind.VERIFY_EMAIL, user_id=user.id)
+        return user
+
+    async def _swap_email(self, session: AsyncSession, user: User, new_email: str) -> None:
+        if not new_email or user.new_email != new_email:
+            raise AuthError(ErrorCode.INVALID_TICKET)  # a newer change request replaced this one
+        if await users_repo.email_taken_by_other(session, new_email, user.id):
+            raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE)
+        old = user.email
+        user.email = new_email
+        user.new_email = None
+        user.email_verified = True
+        user.updated_at = self._clock()
+        await session.flush()
+        audit.record(session, "user.email_changed", user.updated_at, user.id, previous=old)

@@ -236,7 +236,9 @@ class Settings(BaseSettings):
         return tuple(sources)
 
 
-SECRET_FIELDS = frozenset(name for name, f in Settings.model_fields.items() if f.annotation and "SecretStr" in str(f.annotation))
+SECRET_FIELDS = frozenset(
+    name for name, f in Settings.model_fields.items() if f.annotation and "SecretStr" in str(f.annotation)
+)
 
 
 def unknown_option_warnings(environ: dict[str, str] | None = None, toml_keys: list[str] | None = None) -> list[str]:

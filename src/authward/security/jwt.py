@@ -35,6 +35,8 @@ class AccessTokenCodec:
 
     def encode(self, claims: dict[str, Any]) -> str:
         key = self._ring.signing_key
+        if key.private_key is None:  # the ring only picks keys it holds the private part of
+            raise RuntimeError("the signing key has no private part")
         return jwt.encode(
             claims, key.private_key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": "JWT"}
         )

@@ -50,7 +50,9 @@ class ProfileOptions:
     redirect_to: str | None = None
 
 
-def resolve_roles(settings: Settings, default_role: str | None, allowed_roles: list[str] | None) -> tuple[str, list[str]]:
+def resolve_roles(
+    settings: Settings, default_role: str | None, allowed_roles: list[str] | None
+) -> tuple[str, list[str]]:
     allowed = list(dict.fromkeys(allowed_roles)) if allowed_roles is not None else list(settings.allowed_roles)
     for role in allowed:
         if role not in settings.allowed_roles:

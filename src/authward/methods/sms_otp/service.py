@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authward.delivery.sms import SmsDeliveryError, SmsMessage, SmsSender
 from authward.errors import AuthError, ErrorCode
 from authward.methods.base import Factor, MethodInfo
-from authward.security.codes import CodeHasher, new_code
 from authward.methods.sms_otp.phone import normalise_phone
 from authward.methods.totp.challenge import MfaChallenge, open_challenge, requires_second_factor
+from authward.security.codes import CodeHasher, new_code
 from authward.services import audit
 from authward.services.clock import Clock, utc_now
 from authward.services.sessions import IssuedSession, SessionService

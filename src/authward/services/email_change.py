@@ -7,15 +7,13 @@ if it is still the pending one and still free.
 
 from __future__ import annotations
 
-import uuid
-
 from authward.errors import AuthError, ErrorCode
 from authward.security.redirects import RedirectPolicy
 from authward.services import audit
 from authward.services.clock import Clock, utc_now
 from authward.services.ticket_mail import TicketMail, recipient_of
 from authward.services.tickets import TicketKind
-from authward.services.users import normalise_email
+from authward.services.users import normalise_email, registered_user_for_change
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.repos import users as users_repo
@@ -34,18 +32,8 @@ class EmailChangeService:
     async def request_change(self, user_id: str, new_email: str, redirect_to: str | None) -> None:
         normalised = normalise_email(new_email)
         redirect = self._redirects.resolve(redirect_to)
-        try:
-            uid = uuid.UUID(user_id)
-        except ValueError as exc:
-            raise AuthError(ErrorCode.UNAUTHENTICATED) from exc
         async with self._db.write() as session:
-            user = await users_repo.get(session, uid)
-            if user is None:
-                raise AuthError(ErrorCode.UNAUTHENTICATED)
-            if user.disabled:
-                raise AuthError(ErrorCode.DISABLED_USER)
-            if user.is_anonymous:
-                raise AuthError(ErrorCode.FORBIDDEN_ANONYMOUS)
+            user = await registered_user_for_change(session, user_id)
             if user.email == normalised or await users_repo.email_taken_by_other(session, normalised, user.id):
                 raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE)
             now = self._clock()

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.errors import AuthError, ErrorCode
 from authward.services.clock import Clock, utc_now
@@ -119,4 +120,21 @@ async def load_active_user(db: Database, user_id: str) -> User:
         raise AuthError(ErrorCode.UNAUTHENTICATED)
     if user.disabled:
         raise AuthError(ErrorCode.DISABLED_USER)
+    return user
+
+
+async def registered_user_for_change(session: AsyncSession, user_id: str) -> User:
+    """The signed-in user, loaded in the caller's unit of work to change it (password, email):
+    deleted, disabled and anonymous accounts are refused."""
+    try:
+        uid = uuid.UUID(user_id)
+    except ValueError as exc:
+        raise AuthError(ErrorCode.UNAUTHENTICATED) from exc
+    user = await users_repo.get(session, uid)
+    if user is None:
+        raise AuthError(ErrorCode.UNAUTHENTICATED)
+    if user.disabled:
+        raise AuthError(ErrorCode.DISABLED_USER)
+    if user.is_anonymous:
+        raise AuthError(ErrorCode.FORBIDDEN_ANONYMOUS)
     return user

@@ -10,8 +10,6 @@ only after the ticket was checked, so bad tickets cost no hashing.
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.errors import AuthError, ErrorCode
@@ -23,7 +21,7 @@ from authward.services.background import Background
 from authward.services.clock import Clock, utc_now
 from authward.services.ticket_mail import TicketMail, recipient_of
 from authward.services.tickets import TicketKind
-from authward.services.users import normalise_email
+from authward.services.users import normalise_email, registered_user_for_change
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.models import User
@@ -82,19 +80,9 @@ class PasswordResetService:
 
     async def change_for_user(self, user_id: str, new_password: str) -> None:
         self._passwords.check_password_policy(new_password)
-        try:
-            uid = uuid.UUID(user_id)
-        except ValueError as exc:
-            raise AuthError(ErrorCode.UNAUTHENTICATED) from exc
         password_hash = await self._hasher.hash(new_password)
         async with self._db.write() as session:
-            user = await users_repo.get(session, uid)
-            if user is None:
-                raise AuthError(ErrorCode.UNAUTHENTICATED)
-            if user.disabled:
-                raise AuthError(ErrorCode.DISABLED_USER)
-            if user.is_anonymous:
-                raise AuthError(ErrorCode.FORBIDDEN_ANONYMOUS)
+            user = await registered_user_for_change(session, user_id)
             await self._apply(session, user, password_hash, "session")
 
     async def _apply(self, session: AsyncSession, user: User, password_hash: str, via: str) -> None:

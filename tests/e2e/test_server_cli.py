@@ -66,3 +66,21 @@ def test_serve_refuses_a_malformed_option(tmp_path):
                             timeout=60, check=False)
     assert result.returncode == 2
     assert "AUTHWARD_PORT" in result.stderr
+
+
+def test_several_workers_share_one_key_and_database(server_factory):
+    """`AUTHWARD_WORKERS=2`: migrations and the first key happen once, before the workers start."""
+    server = server_factory(workers=2)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        session = http.post("/v1/signup/email-password",
+                            json={"email": "workers@example.com", "password": PASSWORD}).json()["session"]
+        kids = {k["kid"] for k in http.get("/.well-known/jwks.json").json()["keys"]}
+        assert len(kids) == 1, "the workers must not each generate a key"
+        # every worker verifies the token and rotates the refresh token chain
+        token = session["refreshToken"]
+        for _ in range(6):
+            fresh = http.post("/v1/token", json={"refreshToken": token})
+            assert fresh.status_code == 200, fresh.text
+            token = fresh.json()["refreshToken"]
+            me = http.get("/v1/user", headers={"Authorization": f"Bearer {fresh.json()['accessToken']}"})
+            assert me.status_code == 200

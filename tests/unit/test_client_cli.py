@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from authward.cli.user import EXIT_CODES, exit_code_for, register
+from authward.cli.user_pat import parse_duration, parse_expiry
 from authward.client import (
     AuthError,
     FileStorage,
@@ -44,9 +46,31 @@ def session_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_help_lists_the_user_commands(app: typer.Typer) -> None:
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("login", "logout", "whoami", "token", "2fa"):
+    for command in ("login", "logout", "whoami", "token", "verify", "register", "password", "email", "2fa", "pat"):
         assert command in result.output
     assert {"setup", "enable", "disable", "status"} <= set(CliRunner().invoke(app, ["2fa", "--help"]).output.split())
+    assert {"create", "list", "revoke"} <= set(CliRunner().invoke(app, ["pat", "--help"]).output.split())
+    assert {"reset", "change"} <= set(CliRunner().invoke(app, ["password", "--help"]).output.split())
+    assert {"verify", "change"} <= set(CliRunner().invoke(app, ["email", "--help"]).output.split())
+
+
+def test_pat_lifetimes_parse_and_bad_ones_are_usage_errors() -> None:
+    assert parse_duration("90m") == timedelta(minutes=90)
+    assert parse_duration(" 2W ") == timedelta(weeks=2)
+    for bad in ("", "0d", "30", "1y", "-1d"):
+        with pytest.raises(typer.BadParameter):
+            parse_duration(bad)
+    assert parse_expiry(None, "2035-01-01T00:00:00Z") == datetime(2035, 1, 1, tzinfo=UTC)
+    assert parse_expiry(None, "2035-01-01").tzinfo is not None  # no zone: local time
+    assert timedelta(days=29) < parse_expiry(None, None) - datetime.now(UTC) <= timedelta(days=30)
+    with pytest.raises(typer.BadParameter):
+        parse_expiry("1d", "2035-01-01")
+
+
+def test_second_way_to_log_in_is_a_usage_error(app: typer.Typer, session_file: Path) -> None:
+    result = CliRunner().invoke(app, ["login", "--magic-link", "a@example.com", "--token", "t"])
+    assert result.exit_code == EXIT_CODES["usage"] == 2
+    assert "not --token and --magic-link" in result.output
 
 
 def test_whoami_without_session_exits_3_with_a_hint(app: typer.Typer, session_file: Path) -> None:
@@ -93,6 +117,7 @@ def test_login_prompts_for_the_password_without_echo(app: typer.Typer, session_f
         (NotSupportedByServer(404, "not-found", "x"), 6),
         (InvalidCredentials(401, "invalid-email-password", "x"), 4),
         (MfaError(401, "invalid-totp", "x"), 4),
+        (InvalidCredentials(400, "invalid-otp", "x"), 4),
         (NotLoggedIn(), 3),
         (SessionRevoked(401, "invalid-refresh-token", "x"), 3),
         (AuthError(500, "internal-server-error", "x"), 1),

@@ -30,6 +30,9 @@ def answer(status: int, body: object | None = None, text: str = "") -> httpx.Res
     [
         (401, "invalid-email-password", InvalidCredentials),
         (401, "invalid-refresh-token", SessionRevoked),
+        (400, "invalid-otp", InvalidCredentials),
+        (400, "otp-too-many-attempts", InvalidCredentials),
+        (401, "invalid-ticket", InvalidCredentials),
         (409, "email-already-in-use", Conflict),
         (400, "password-too-short", InvalidRequest),
         (429, "too-many-requests", RateLimited),

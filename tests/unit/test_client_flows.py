@@ -451,12 +451,15 @@ def test_verify_token_is_false_for_a_rejected_token() -> None:
 def test_verify_email_follows_the_redirect_to_a_kept_session() -> None:
     server = FakeServer()
     client = sync_client(server)
-    token = client.verify_email("ada@example.com", "verifyEmail:good")
-    assert token is not None and client.get_token() == token
-    assert server.calls[:2] == ["/verify", "/token"]
-    with pytest.raises(InvalidRequest) as info:
-        client.verify_email("ada@example.com", "verifyEmail:bad")
+    link = "https://elsewhere.test/v1/verify?ticket=verifyEmail:good&type=emailVerify&redirectTo=https://app.test"
+    token = client.verify_email("ada@example.com", link)
+    assert client.get_token() == token
+    assert server.calls[:2] == ["/verify", "/token"]  # to this client's server, not the link's host
+    with pytest.raises(InvalidCredentials) as info:
+        client.verify_email("ada@example.com", "verifyEmail:bad", redirect_to="https://app.test")
     assert info.value.error == "invalid-ticket"
+    with pytest.raises(InvalidRequest):  # a bare ticket needs the redirect the server allows
+        client.verify_email("ada@example.com", "verifyEmail:good")
 
 
 def test_network_failure_is_a_network_error() -> None:

@@ -1,16 +1,14 @@
-"""User commands of `authward`: login, logout, whoami, token and 2fa, on the Python SDK.
+"""User commands of `authward`: login (every way in), logout, whoami, token, verify and 2fa.
 
-The session is kept in a FileStorage (`~/.config/authward/session.json`, or
-`$AUTHWARD_SESSION_FILE`). The server is `--server`, else `$AUTHWARD_URL`, else the server of the
-stored session, else http://127.0.0.1:4000. `--json` prints machine-readable output on stdout
-(errors too, as `{"status", "error", "message"}`); otherwise output is for people.
+Account commands (register, password, email) are in `user_account.py`, personal access tokens in
+`user_pat.py`; all follow the conventions of `user_io.py` (server, session file, `--json`, exit codes).
 
 Exit codes:
   0  success
   1  the server refused the request or failed (any other error)
   2  usage error (unknown option, missing argument)
   3  not logged in, or the session expired or was revoked: run `authward login`
-  4  wrong credentials or code (email/password, TOTP code, personal access token)
+  4  wrong credentials or code (email/password, TOTP, email or SMS code, personal access token)
   5  the server could not be reached
   6  this server version does not support the command
 """
@@ -19,11 +17,8 @@ from __future__ import annotations
 
 import io
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 import segno
@@ -32,81 +27,21 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from authward.client import (
-    AuthClient,
-    AuthError,
-    FileStorage,
-    InvalidCredentials,
-    InvalidToken,
-    MfaError,
-    MfaStatus,
-    NetworkError,
-    NotLoggedIn,
-    NotSupportedByServer,
-    SessionRevoked,
-    Unauthenticated,
-    User,
+from authward.cli.user_io import (
+    EXIT_CODES,
+    JsonOption,
+    ServerOption,
+    client_for,
+    emit,
+    exit_code_for,
+    password,
+    reported,
+    say,
+    user_json,
 )
-from authward.client.core import DEFAULT_BASE_URL
+from authward.client import AuthClient, MfaStatus, NotSupportedByServer, SignInResponse, User
 
 __all__ = ["EXIT_CODES", "exit_code_for", "register"]
-
-EXIT_CODES = {
-    "ok": 0,
-    "error": 1,
-    "usage": 2,
-    "not-logged-in": 3,
-    "rejected": 4,
-    "unreachable": 5,
-    "unsupported": 6,
-}
-
-ServerOption = Annotated[
-    str | None,
-    typer.Option("--server", "-s", envvar="AUTHWARD_URL", help="Server URL [default: the logged-in server]."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
-
-
-def exit_code_for(error: AuthError) -> int:
-    if isinstance(error, NetworkError):
-        return EXIT_CODES["unreachable"]
-    if isinstance(error, NotSupportedByServer):
-        return EXIT_CODES["unsupported"]
-    if isinstance(error, InvalidCredentials | MfaError):
-        return EXIT_CODES["rejected"]
-    if isinstance(error, NotLoggedIn | SessionRevoked | Unauthenticated | InvalidToken):
-        return EXIT_CODES["not-logged-in"]
-    return EXIT_CODES["error"]
-
-
-@contextmanager
-def _reported(as_json: bool) -> Iterator[None]:
-    """Turn SDK errors into one line of output and the documented exit code."""
-    try:
-        yield
-    except AuthError as exc:
-        if as_json:
-            typer.echo(json.dumps(exc.to_dict()))
-        else:
-            hint = "; run `authward login`" if exit_code_for(exc) == EXIT_CODES["not-logged-in"] else ""
-            Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(exc.message)}{hint}", highlight=False)
-        raise typer.Exit(exit_code_for(exc)) from None
-
-
-def _client(server: str | None) -> AuthClient:
-    storage = FileStorage()
-    if server is None:
-        stored = storage.load()
-        server = stored.base_url if stored is not None else DEFAULT_BASE_URL
-    return AuthClient(server, storage=storage)
-
-
-def _emit(as_json: bool, data: Any, human: Callable[[Console], None]) -> None:
-    if as_json:
-        typer.echo(json.dumps(data, default=str))
-    else:
-        human(Console(highlight=False))
 
 
 def _user_table(user: User) -> Table:
@@ -115,6 +50,7 @@ def _user_table(user: User) -> Table:
     table.add_column()
     rows = [
         ("email", user.email or "-"),
+        ("phone", user.phone_number or "-"),
         ("id", user.id),
         ("display name", user.display_name or "-"),
         ("email verified", "yes" if user.email_verified else "no"),
@@ -123,19 +59,32 @@ def _user_table(user: User) -> Table:
         ("2fa", user.active_mfa_type or "off"),
     ]
     for name, value in rows:
+        if name == "phone" and not user.phone_number:
+            continue
         table.add_row(name, value)
     return table
 
 
-def _password(from_stdin: bool) -> str:
-    """The password from one line of stdin (for scripts) or a prompt that does not echo it."""
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    return str(typer.prompt("Password", hide_input=True, err=True))
+def _second_factor(client: AuthClient, result: SignInResponse, totp: str | None) -> None:
+    """Finish a sign-in that answered an MFA challenge, with `--totp` or a prompted code."""
+    if result.mfa_required:
+        client.two_factor.challenge(totp or typer.prompt("Authenticator code (or a recovery code)", err=True))
 
 
-def _user_json(user: User) -> dict[str, Any]:
-    return user.model_dump(mode="json", by_alias=True)
+def _logged_in(client: AuthClient, as_json: bool) -> None:
+    user = client.get_user_info()
+    who = user.email or user.phone_number or user.id
+    say(
+        as_json,
+        {"server": client.base_url, "user": user_json(user)},
+        f"Logged in to {escape(client.base_url)} as [bold]{escape(who)}[/]",
+    )
+
+
+def _one_way_in(**given: object) -> None:
+    chosen = [f"--{name.replace('_', '-')}" for name, value in given.items() if value not in (None, False)]
+    if len(chosen) > 1:
+        raise typer.BadParameter(f"choose one way to log in, not {' and '.join(chosen)}")
 
 
 # -- commands
@@ -147,41 +96,79 @@ def login(
     token: Annotated[
         str | None, typer.Option("--token", help="Log in with an access token (JWT) or personal access token.")
     ] = None,
-    otp: Annotated[str | None, typer.Option("--otp", help="TOTP code, when the account has 2FA.")] = None,
+    magic_link: Annotated[
+        str | None, typer.Option("--magic-link", metavar="EMAIL", help="Mail a sign-in link to EMAIL.")
+    ] = None,
+    email_otp: Annotated[
+        str | None, typer.Option("--otp", metavar="EMAIL", help="Mail a one-time code to EMAIL, then ask for it.")
+    ] = None,
+    sms: Annotated[
+        str | None, typer.Option("--sms", metavar="PHONE", help="Text a one-time code to PHONE, then ask for it.")
+    ] = None,
+    totp: Annotated[
+        str | None, typer.Option("--totp", metavar="CODE", help="Authenticator (or recovery) code, with 2FA on.")
+    ] = None,
     server: ServerOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Log in and keep the session for the other commands. The password is never echoed."""
-    with _reported(as_json), _client(server) as client:
+    """Log in and keep the session for the other commands. The password is never echoed.
+
+    With email and password by default; or `--otp EMAIL` / `--sms PHONE` (a one-time code, asked for
+    here), `--magic-link EMAIL` (a link to open, or to give to `authward verify`), `--token TOKEN`.
+    """
+    _one_way_in(email=email, token=token, magic_link=magic_link, otp=email_otp, sms=sms)
+    with reported(as_json), client_for(server) as client:
+        if magic_link is not None:
+            client.sign_in_passwordless_email(magic_link)
+            say(
+                as_json,
+                {"server": client.base_url, "sent": "magic-link", "to": magic_link},
+                f"A sign-in link is on its way to [bold]{escape(magic_link)}[/]. Open it to sign in to the app, "
+                "or run [bold]authward verify 'LINK'[/] with it to sign in here.",
+            )
+            return
         if token is not None:
             client.login_with_token(token)
+        elif email_otp is not None:
+            client.sign_in_otp_email(email_otp)
+            code = typer.prompt(f"Code sent to {email_otp}", err=True)
+            _second_factor(client, client.verify_sign_in_otp_email(email_otp, code.strip()), totp)
+        elif sms is not None:
+            client.sign_in_passwordless_sms(sms)
+            code = typer.prompt(f"Code sent to {sms}", err=True)
+            _second_factor(client, client.verify_sign_in_passwordless_sms(sms, code.strip()), totp)
         else:
             address = email or typer.prompt("Email", err=True)
-            secret = (
-                sys.stdin.readline().rstrip("\n")
-                if password_stdin
-                else typer.prompt("Password", hide_input=True, err=True)
-            )
-            result = client.login(address, secret)
-            if result.mfa_required:
-                code = otp or typer.prompt("Authenticator code (or a recovery code)", err=True)
-                client.two_factor.challenge(code)
-        user = client.get_user_info()
-        _emit(
-            as_json,
-            {"server": client.base_url, "user": _user_json(user)},
-            lambda out: out.print(
-                f"Logged in to {escape(client.base_url)} as [bold]{escape(user.email or user.id)}[/]"
-            ),
-        )
+            _second_factor(client, client.login(address, password(password_stdin)), totp)
+        _logged_in(client, as_json)
+
+
+def verify(
+    link: Annotated[str, typer.Argument(help="The whole link of the message (quote it), or its ticket.")],
+    redirect_to: Annotated[
+        str | None, typer.Option("--redirect-to", help="With a bare ticket: an address the server allows.")
+    ] = None,
+    totp: Annotated[
+        str | None, typer.Option("--totp", metavar="CODE", help="Authenticator (or recovery) code, with 2FA on.")
+    ] = None,
+    server: ServerOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Follow an emailed link here (verification, magic link, reset, email change) and keep its session.
+
+    Only the link's ticket is used: it goes to --server, never to the host the link names.
+    """
+    with reported(as_json), client_for(server) as client:
+        _second_factor(client, client.follow_link(link, redirect_to), totp)
+        _logged_in(client, as_json)
 
 
 def logout(server: ServerOption = None, as_json: JsonOption = False) -> None:
     """Revoke the session on the server and forget it here (nothing to do when logged out)."""
-    with _reported(as_json), _client(server) as client:
+    with reported(as_json), client_for(server) as client:
         was_logged_in = client.state.load() is not None
         client.logout()
-        _emit(
+        emit(
             as_json,
             {"loggedOut": was_logged_in},
             lambda out: out.print("Logged out" if was_logged_in else "Not logged in"),
@@ -190,14 +177,14 @@ def logout(server: ServerOption = None, as_json: JsonOption = False) -> None:
 
 def whoami(server: ServerOption = None, as_json: JsonOption = False) -> None:
     """Show the logged-in user."""
-    with _reported(as_json), _client(server) as client:
+    with reported(as_json), client_for(server) as client:
         user = client.get_user_info()
-        _emit(as_json, _user_json(user), lambda out: out.print(_user_table(user)))
+        emit(as_json, user_json(user), lambda out: out.print(_user_table(user)))
 
 
 def token(server: ServerOption = None, as_json: JsonOption = False) -> None:
     """Print a valid access token (refreshed when needed), e.g. `curl -H "Authorization: Bearer $(authward token)"`."""
-    with _reported(as_json), _client(server) as client:
+    with reported(as_json), client_for(server) as client:
         access_token = client.get_token()
         if as_json:
             stored = client.state.load()
@@ -219,7 +206,7 @@ def _otpauth_url(secret: str, account: str, issuer: str = "authward") -> str:
 @two_factor_app.command("setup")
 def two_factor_setup(server: ServerOption = None, as_json: JsonOption = False) -> None:
     """Generate a TOTP secret and show it as a QR code; then run `authward 2fa enable CODE`."""
-    with _reported(as_json), _client(server) as client:
+    with reported(as_json), client_for(server) as client:
         user = client.get_user_info()
         setup = client.change_user_mfa()
         url = setup.otpauth_url or _otpauth_url(setup.totp_secret, user.email or user.id)
@@ -245,9 +232,9 @@ def two_factor_enable(
     as_json: JsonOption = False,
 ) -> None:
     """Turn on 2FA with a code from the app set up by `authward 2fa setup`."""
-    with _reported(as_json), _client(server) as client:
+    with reported(as_json), client_for(server) as client:
         client.two_factor.enable(code or typer.prompt("Authenticator code", err=True))
-        _emit(as_json, {"enabled": True}, lambda out: out.print("Two-factor authentication is on"))
+        emit(as_json, {"enabled": True}, lambda out: out.print("Two-factor authentication is on"))
 
 
 @two_factor_app.command("disable")
@@ -262,18 +249,18 @@ def two_factor_disable(
     as_json: JsonOption = False,
 ) -> None:
     """Turn off 2FA, confirming with the account password (prompted, not echoed) or `--code`."""
-    with _reported(as_json), _client(server) as client:
+    with reported(as_json), client_for(server) as client:
         if code is not None:
             client.verify_change_user_mfa(code, "")
         else:
-            client.two_factor.disable(_password(password_stdin))
-        _emit(as_json, {"enabled": False}, lambda out: out.print("Two-factor authentication is off"))
+            client.two_factor.disable(password(password_stdin))
+        emit(as_json, {"enabled": False}, lambda out: out.print("Two-factor authentication is off"))
 
 
 @two_factor_app.command("status")
 def two_factor_status(server: ServerOption = None, as_json: JsonOption = False) -> None:
     """Say whether 2FA is on for the logged-in user, and how many recovery codes are left."""
-    with _reported(as_json), _client(server) as client:
+    with reported(as_json), client_for(server) as client:
         try:
             status = client.get_user_mfa()
         except NotSupportedByServer:  # a server without authward's status route
@@ -285,13 +272,18 @@ def two_factor_status(server: ServerOption = None, as_json: JsonOption = False) 
             if enabled:
                 out.print(f"Recovery codes left: {status.recovery_codes_remaining}")
 
-        _emit(as_json, {"enabled": enabled, **status.model_dump(by_alias=True)}, human)
+        emit(as_json, {"enabled": enabled, **status.model_dump(by_alias=True)}, human)
 
 
 def register(app: typer.Typer) -> None:
     """Add the user commands to the root `authward` app."""
+    from authward.cli import user_account, user_pat
+
     app.command("login")(login)
     app.command("logout")(logout)
     app.command("whoami")(whoami)
     app.command("token")(token)
+    app.command("verify")(verify)
+    user_account.register(app)
     app.add_typer(two_factor_app, name="2fa")
+    user_pat.register(app)

@@ -6,27 +6,43 @@ Same pattern as `routes.py`: one flow per route, Nhost names in snake_case; rout
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 from authward.client.core import ClientState, Flow, RequestSpec, body, parse_model, send
-from authward.client.errors import UnexpectedResponse
+from authward.client.errors import InvalidRequest, NotFound, NotSupportedByServer, SessionRevoked, UnexpectedResponse
 from authward.client.models import (
     MfaStatus,
     PersonalAccessToken,
     PersonalAccessTokenInfo,
     PersonalAccessTokenList,
     RecoveryCodes,
+    Session,
     SessionPayload,
     SignUpOptions,
     TotpSetup,
     User,
 )
+from authward.client.routes import refresh_session
 
 
 def _redirect_option(redirect_to: str | None) -> dict[str, Any] | None:
     return body(redirectTo=redirect_to) or None
+
+
+def link_params(link_or_ticket: str) -> dict[str, str]:
+    """`{ticket, type, redirectTo}` of an emailed `/verify` link, or `{ticket}` for a bare ticket.
+
+    Only the parameters are used: the request goes to this client's server, never to the link's host.
+    """
+    text = link_or_ticket.strip()
+    if "://" not in text:
+        return {"ticket": text}
+    params = {key: values[0] for key, values in parse_qs(urlsplit(text).query).items() if values}
+    if not params.get("ticket"):
+        raise InvalidRequest(400, "invalid-request", "This link carries no ticket: give the whole link of the message")
+    return params
 
 
 # -- profile, email, password
@@ -42,10 +58,23 @@ def deanonymize_user(
     password: str | None = None,
     sign_in_method: Literal["email-password", "passwordless"] = "email-password",
     options: SignUpOptions | dict[str, Any] | None = None,
-) -> Flow[None]:
-    """Turn the signed-in anonymous user into a regular one with an email (and password)."""
+) -> Flow[Session | None]:
+    """Turn the signed-in anonymous user into a regular one with an email (and password), same id.
+
+    Returns the session refreshed with the user's new roles, or None when the server ended the
+    anonymous session until the address is proven (passwordless, or email verification required:
+    the mailed link signs in; the stored session is dropped).
+    """
     json = body(signInMethod=sign_in_method, email=email, password=password, options=SignUpOptions.wire(options))
     yield from send(RequestSpec("POST", "/user/deanonymize", json=json, auth=True))
+    if sign_in_method == "passwordless":
+        state.forget()
+        return None
+    try:  # the refresh also tells whether the server ended the session
+        return (yield from refresh_session(state))
+    except SessionRevoked:
+        state.forget()
+        return None
 
 
 def send_verification_email(state: ClientState, email: str, redirect_to: str | None = None) -> Flow[None]:
@@ -61,7 +90,10 @@ def send_password_reset_email(state: ClientState, email: str, redirect_to: str |
 
 
 def change_user_password(state: ClientState, new_password: str, ticket: str | None = None) -> Flow[None]:
-    """Set a new password (signed in, or with a reset ticket). The server ends every session."""
+    """Set a new password, signed in or with the reset ticket (or the whole reset link). The server
+    ends every session of the user; signed in, the stored one is dropped."""
+    if ticket is not None:
+        ticket = link_params(ticket)["ticket"]
     json = body(newPassword=new_password, ticket=ticket)
     yield from send(RequestSpec("POST", "/user/password", json=json, auth=ticket is None))
     if ticket is None:
@@ -77,9 +109,24 @@ def change_user_email(state: ClientState, new_email: str, redirect_to: str | Non
 def verify_ticket(
     state: ClientState, ticket: str, redirect_to: str | None = None, type: str | None = None
 ) -> Flow[str]:
-    """Redeem an emailed ticket (`/verify`) and return where the server redirects to."""
-    params = body(ticket=ticket, type=type, redirectTo=redirect_to)
+    """Redeem an emailed ticket at `/verify` and return where the server redirects to.
+
+    `ticket` may be the whole link of the message (its `redirectTo` and `type` are then used);
+    a bare ticket needs `redirect_to`, an address the server allows. A server showing a confirm
+    page first (AUTHWARD_VERIFY_CONFIRM_PAGE) gets the page's button press.
+    """
+    params: dict[str, str] = {**link_params(ticket), **body(type=type, redirectTo=redirect_to)}
+    if not params.get("redirectTo"):
+        raise InvalidRequest(
+            400,
+            "invalid-request",
+            "/verify needs redirectTo: give the whole link of the "
+            "message, or redirect_to (an address the server allows)",
+        )
     response = yield from send(RequestSpec("GET", "/verify", params=params, accept_redirect=True))
+    if not response.is_redirect and "text/html" in response.headers.get("content-type", ""):
+        form: dict[str, str] = {key: params[key] for key in ("ticket", "redirectTo", "type") if key in params}
+        response = yield from send(RequestSpec("POST", "/verify", form=form, accept_redirect=True))
     location = str(response.headers.get("location", ""))
     if not location:
         raise UnexpectedResponse(response.status_code, "/verify answered without a redirect location")
@@ -128,9 +175,16 @@ def regenerate_recovery_codes(state: ClientState, code: str) -> Flow[list[str]]:
 
 # -- personal access tokens
 def create_pat(
-    state: ClientState, expires_at: datetime, metadata: dict[str, Any] | None = None
+    state: ClientState, expires_at: datetime | timedelta, metadata: dict[str, Any] | None = None
 ) -> Flow[PersonalAccessToken]:
-    """Create a personal access token for scripts and CI (`expires_at` must be timezone-aware)."""
+    """Create a personal access token for scripts and CI; its value is returned this once.
+
+    `expires_at` is a timezone-aware datetime, or a timedelta from now.
+    """
+    if isinstance(expires_at, timedelta):
+        expires_at = datetime.fromtimestamp(state.clock(), UTC) + expires_at
+    if expires_at.tzinfo is None:
+        raise InvalidRequest(400, "invalid-request", "expires_at needs a timezone (e.g. datetime.now(UTC) + ...)")
     json = body(expiresAt=expires_at.isoformat(), metadata=metadata)
     response = yield from send(RequestSpec("POST", "/pat", json=json, auth=True))
     return parse_model(response, PersonalAccessToken)
@@ -143,5 +197,12 @@ def list_pats(state: ClientState) -> Flow[list[PersonalAccessTokenInfo]]:
 
 
 def revoke_pat(state: ClientState, pat_id: str) -> Flow[None]:
-    """(authward) Revoke one personal access token."""
-    yield from send(RequestSpec("DELETE", f"/pat/{quote(pat_id, safe='')}", auth=True))
+    """(authward) Revoke one of the user's personal access tokens (again: no error).
+
+    Raises `NotFound` for an id that is not one of the user's tokens.
+    """
+    try:
+        yield from send(RequestSpec("DELETE", f"/pat/{quote(pat_id, safe='')}", auth=True))
+    except NotSupportedByServer as exc:
+        yield from list_pats(state)  # answers: then the route exists and the token does not
+        raise NotFound(404, "not-found", f"No personal access token {pat_id!r} for this user") from exc

@@ -39,7 +39,9 @@ class AuthApi:
     sign_in_pat = operation(r.sign_in_pat)
     sign_in_anonymous = operation(r.sign_in_anonymous)
     sign_in_passwordless_email = operation(r.sign_in_passwordless_email)
+    sign_up_passwordless_email = operation(r.sign_up_passwordless_email)
     sign_in_otp_email = operation(r.sign_in_otp_email)
+    sign_up_otp_email = operation(r.sign_up_otp_email)
     verify_sign_in_otp_email = operation(r.verify_sign_in_otp_email)
     sign_up_passwordless_sms = operation(r.sign_up_passwordless_sms)
     sign_in_passwordless_sms = operation(r.sign_in_passwordless_sms)
@@ -82,6 +84,7 @@ class AuthApi:
     authenticate = operation(c.authenticate)
     request_verification_email = operation(c.request_verification_email)
     verify_email = operation(c.verify_email)
+    follow_link = operation(c.follow_link)
 
     # Yat conveniences (login with an MFA answer, refresh and 2FA completion are above)
     request_magic_link = operation(r.sign_in_passwordless_email)

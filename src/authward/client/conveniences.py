@@ -18,8 +18,9 @@ from authward.client.errors import (
     SessionRevoked,
     Unauthenticated,
     UnexpectedResponse,
+    error_from_response,
 )
-from authward.client.models import Session, User
+from authward.client.models import MfaChallenge, Session, SignInResponse, User
 from authward.client.routes import Options
 from authward.client.tokens import looks_like_jwt, unverified_claims
 
@@ -109,21 +110,40 @@ def request_verification_email(state: ClientState, redirect_to: str | None = Non
     yield from account.send_verification_email(state, user.email, redirect_to)
 
 
-def verify_email(state: ClientState, email: str, token: str, redirect_to: str | None = None) -> Flow[str | None]:
-    """Redeem an email-verification ticket; returns the new access token when the server signs the
-    user in (and keeps that session), else None. `email` is kept for balena compatibility: the
-    ticket alone names the user."""
-    del email
-    location = yield from account.verify_ticket(state, token, redirect_to, type="emailVerify")
+def follow_link(state: ClientState, link: str, redirect_to: str | None = None) -> Flow[SignInResponse]:
+    """(authward) Do what a browser does with an emailed link (verification, magic link, password
+    reset, email change) and keep the session it opens here, or its MFA ticket while TOTP is due.
+
+    `link` is the whole link of the message, or its ticket with `redirect_to`. The request goes to
+    this client's server whatever host the link names. A bad, used or expired link raises the
+    server's error (`invalid-ticket`, ...), which `/verify` reports in its redirect.
+    """
+    location = yield from account.verify_ticket(state, link, redirect_to)
     params = account.redirect_params(location)
-    if "error" in params:  # the server reports a bad or used link in the redirect, not the status
-        raise InvalidRequest(400, params["error"], params.get("errorDescription", "The verification link is invalid"))
+    if "error" in params:  # the server reports a refused link in the redirect, not the status
+        raise error_from_response(400, params["error"], params.get("errorDescription") or "The link is not valid")
+    if params.get("mfaTicket"):
+        result = SignInResponse(mfa=MfaChallenge(ticket=params["mfaTicket"]))
+        state.remember_sign_in(result)
+        return result
     refresh = params.get("refreshToken")
     if not refresh:
-        return None
+        raise UnexpectedResponse(302, "/verify redirected with neither a refresh token nor an error")
     session = yield from routes.refresh_token(state, refresh)
     state.remember_session(session)
-    return session.access_token
+    return SignInResponse(session=session)
+
+
+def verify_email(state: ClientState, email: str, token: str, redirect_to: str | None = None) -> Flow[str]:
+    """Redeem an email-verification link (or its ticket, with `redirect_to`); returns the access
+    token of the session it opens, which is kept. With TOTP active, raises `MfaRequired` (the
+    ticket is kept: finish with `two_factor.challenge(code)`). `email` is kept for balena
+    compatibility: the ticket alone names the user."""
+    del email
+    result = yield from follow_link(state, token, redirect_to)
+    if result.session is None:
+        raise MfaRequired(result.mfa.ticket if result.mfa else "")
+    return result.session.access_token
 
 
 # -- two_factor namespace (balena `auth.twoFactor`)

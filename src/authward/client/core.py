@@ -79,6 +79,7 @@ class RequestSpec:
     bearer: str | None = None
     accept_redirect: bool = False
     headers: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, str] | None = None  # a form-encoded body (the /verify confirm page's POST)
 
 
 class _EnsureFresh:
@@ -298,6 +299,8 @@ def request_args(state: ClientState, spec: RequestSpec) -> dict[str, Any]:
     args: dict[str, Any] = {"method": spec.method, "url": state.url(spec.path), "headers": headers}
     if spec.json is not None:
         args["json"] = spec.json
+    if spec.form is not None:
+        args["data"] = dict(spec.form)
     if spec.params:
         args["params"] = dict(spec.params)
     return args

@@ -10,13 +10,15 @@ failures use the same three fields with codes of their own (marked *client* belo
     ├── NotLoggedIn                 (client) no session in storage for this server
     │   └── TokenExpired            (client) the access token expired and cannot be refreshed
     ├── SessionRevoked              invalid-refresh-token: the refresh token is dead; log in again
-    ├── InvalidCredentials          invalid-email-password, invalid-pat
+    ├── InvalidCredentials          invalid-email-password, invalid-pat, invalid-otp, otp-too-many-attempts,
+    │                               invalid-ticket (an emailed link or MFA ticket: unknown, used or expired)
     ├── InvalidToken                a JWT failed verification (server 401, or TokenVerifier)
     ├── Unauthenticated             unauthenticated-user, elevated-claim-required, ...
-    ├── MfaError                    invalid-totp, invalid-ticket, totp-already-active, ...
+    ├── MfaError                    invalid-totp, totp-already-active, no-totp-secret, ...
     ├── MfaRequired                 (client) sign-in needs a second factor; `.ticket` completes it
     ├── Conflict                    email-already-in-use, user-already-exists
     ├── InvalidRequest              invalid-request, password-too-short, ... (400s)
+    ├── NotFound                    not-found on a route the server has (e.g. an unknown PAT id)
     ├── Forbidden                   signup-disabled, disabled-user, forbidden-anonymous, ...
     ├── RateLimited                 too-many-requests (429)
     └── ServerError                 5xx
@@ -34,6 +36,7 @@ __all__ = [
     "MfaError",
     "MfaRequired",
     "NetworkError",
+    "NotFound",
     "NotLoggedIn",
     "NotSupportedByServer",
     "RateLimited",
@@ -126,6 +129,10 @@ class InvalidRequest(AuthError):
     pass
 
 
+class NotFound(AuthError):
+    """The route exists but the thing asked for does not (flows raise it where they can tell)."""
+
+
 class Forbidden(AuthError):
     pass
 
@@ -141,6 +148,9 @@ class ServerError(AuthError):
 _BY_CODE: dict[str, type[AuthError]] = {
     "invalid-email-password": InvalidCredentials,
     "invalid-pat": InvalidCredentials,
+    "invalid-otp": InvalidCredentials,
+    "otp-too-many-attempts": InvalidCredentials,
+    "invalid-ticket": InvalidCredentials,
     "invalid-refresh-token": SessionRevoked,
     "invalid-token": InvalidToken,
     "unauthenticated-user": Unauthenticated,
@@ -153,7 +163,6 @@ _BY_CODE: dict[str, type[AuthError]] = {
     "email-already-in-use": Conflict,
     "user-already-exists": Conflict,
     "provider-account-already-linked": Conflict,
-    "invalid-ticket": MfaError,
     "invalid-totp": MfaError,
     "disabled-mfa-totp": MfaError,
     "no-totp-secret": MfaError,

@@ -85,16 +85,28 @@ def sign_in_passwordless_email(state: ClientState, email: str, options: Options 
     yield from send(RequestSpec("POST", "/signin/passwordless/email", json=json))
 
 
+def sign_up_passwordless_email(state: ClientState, email: str, options: Options = None) -> Flow[None]:
+    """Send a magic link that creates the account when followed (a registered address gets nothing)."""
+    json = body(email=email, options=SignUpOptions.wire(options))
+    yield from send(RequestSpec("POST", "/signup/passwordless/email", json=json))
+
+
 def sign_in_otp_email(state: ClientState, email: str, options: Options = None) -> Flow[None]:
     """Send a one-time code to `email`."""
     json = body(email=email, options=SignUpOptions.wire(options))
     yield from send(RequestSpec("POST", "/signin/otp/email", json=json))
 
 
-def verify_sign_in_otp_email(state: ClientState, email: str, otp: str) -> Flow[SessionPayload]:
-    """Sign in with the one-time code sent by `sign_in_otp_email`."""
+def sign_up_otp_email(state: ClientState, email: str, options: Options = None) -> Flow[None]:
+    """Send a one-time code that creates the account when verified (a registered address gets nothing)."""
+    json = body(email=email, options=SignUpOptions.wire(options))
+    yield from send(RequestSpec("POST", "/signup/otp/email", json=json))
+
+
+def verify_sign_in_otp_email(state: ClientState, email: str, otp: str) -> Flow[SignInResponse]:
+    """Sign in with the code sent by `sign_in_otp_email`; with MFA active the answer holds an MFA ticket."""
     json = {"email": email, "otp": otp}
-    return (yield from _session_payload(state, RequestSpec("POST", "/signin/otp/email/verify", json=json)))
+    return (yield from _sign_in(state, RequestSpec("POST", "/signin/otp/email/verify", json=json)))
 
 
 def sign_up_passwordless_sms(state: ClientState, phone_number: str, options: Options = None) -> Flow[None]:

@@ -156,6 +156,10 @@ class SessionService:
         row = await tokens_repo.get_by_hash(session, hash_token(token))
         if row is None or row.status == "revoked":
             return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
+        if await tokens_repo.lock_family(session, row.family_id):
+            row = await tokens_repo.get_by_hash(session, hash_token(token))  # as it is under the lock
+            if row is None or row.status == "revoked":
+                return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
         if row.status == "active":
             if row.expires_at <= now:
                 return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.storage.models import RefreshToken
@@ -34,7 +34,27 @@ async def claim_for_rotation(session: AsyncSession, token_id: uuid.UUID, now: da
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def lock_family(session: AsyncSession, family_id: uuid.UUID) -> bool:
+    """Serialise every change to one family (rotation, reuse detection, sign-out) until commit.
+
+    Without it, concurrent refreshes of one token deadlock on PostgreSQL: a loser of the rotation
+    race keeps the row lock its failed UPDATE took, while another revokes the family in a different
+    row order. SQLite needs nothing: its writers are serialised by BEGIN IMMEDIATE.
+    Answers whether it waited for a lock (rows read before it may then be stale).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    await session.execute(select(func.pg_advisory_xact_lock(_lock_key(family_id))))
+    return True
+
+
+def _lock_key(family_id: uuid.UUID) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks."""
+    return (family_id.int & ((1 << 64) - 1)) - (1 << 63)
+
+
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> int:
+    await lock_family(session, family_id)  # re-entrant: harmless when the caller holds it already
     result = await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.status != "revoked")
@@ -44,12 +64,17 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> int:
 
 
 async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID) -> int:
-    result = await session.execute(
-        update(RefreshToken)
+    """Revoke every live session of the user, taking the family locks in one order."""
+    families = (await session.scalars(
+        select(RefreshToken.family_id)
         .where(RefreshToken.user_id == user_id, RefreshToken.status != "revoked")
-        .values(status="revoked")
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        .distinct()
+        .order_by(RefreshToken.family_id)
+    )).all()
+    revoked = 0
+    for family_id in families:
+        revoked += await revoke_family(session, family_id)
+    return revoked
 
 
 async def delete_expired(session: AsyncSession, now: datetime) -> int:

@@ -96,7 +96,8 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        proc, url = start_server(workdir, f"sqlite:///{workdir / 'bench.db'}")
+        # BENCH_DATABASE_URL: an empty PostgreSQL database, e.g. postgresql://postgres@127.0.0.1:5432/bench
+        proc, url = start_server(workdir, os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}")
         global SERVER_PID
         SERVER_PID = proc.pid
         try:

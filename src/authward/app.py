@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from authward import __version__
 from authward.api import dev as dev_api
 from authward.api.errors import install_error_handlers
+from authward.api.hot import HotRoutes
 from authward.api.limits import BodySizeLimit
 from authward.api.nhost import session as nhost_session
 from authward.api.nhost import system as nhost_system
@@ -117,6 +118,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 def create_asgi(settings: Settings, services: Services | None = None) -> ASGIApp:
     """The app wrapped in the outermost middleware (body size limit)."""
     app = create_app(settings, services)
-    wrapped: Any = BodySizeLimit(StripV1Prefix(app), settings.max_body_bytes)
+    wrapped: Any = BodySizeLimit(StripV1Prefix(HotRoutes(app)), settings.max_body_bytes)
     wrapped.fastapi_app = app
     return wrapped  # type: ignore[no-any-return]

@@ -212,3 +212,15 @@ async def test_get_user_sees_writes_at_once(client):
     async with client.services.db.write() as s:
         (await s.get(User, uuid.UUID(session["user"]["id"]))).disabled = True
     assert_error(await client.get("/v1/user", headers=headers), 401, "disabled-user")
+
+
+async def test_unexpected_error_on_a_hot_route_is_a_json_500(client, monkeypatch):
+    session = await session_for(client)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(client.services.db, "fetch_one", broken)
+    response = await client.get("/v1/user", headers={"Authorization": f"Bearer {session['accessToken']}"})
+    assert_error(response, 500, "internal-server-error")
+    assert "database went away" not in response.text

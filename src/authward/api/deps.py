@@ -23,7 +23,11 @@ def services_of(request: Request) -> Services:
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization")
+    return bearer_from_header(request.headers.get("authorization"))
+
+
+def bearer_from_header(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer ...` header; None without a header."""
     if not header:
         return None
     scheme, _, token = header.partition(" ")
@@ -34,11 +38,15 @@ def bearer_token(request: Request) -> str | None:
 
 async def optional_claims(request: Request) -> dict[str, Any] | None:
     """Claims of a valid bearer token, None without one; an invalid token is an error."""
-    token = bearer_token(request)
+    return await claims_from_header(services_of(request), request.headers.get("authorization"))
+
+
+async def claims_from_header(svc: Services, header: str | None) -> dict[str, Any] | None:
+    token = bearer_from_header(header)
     if token is None:
         return None
     try:
-        return await services_of(request).codec.decode(token)
+        return await svc.codec.decode(token)
     except InvalidToken as exc:
         raise AuthError(ErrorCode.UNAUTHENTICATED, "Invalid or expired access token") from exc
 

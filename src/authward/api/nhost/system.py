@@ -17,6 +17,11 @@ router = APIRouter(tags=["system"])
 
 @router.get("/.well-known/jwks.json", operation_id="getJWKs", response_model=JWKSet, responses=ERRORS)
 async def get_jwks(svc: Services = Depends(services)) -> Response:
+    """Normally answered by api/hot.py before routing; this is the same answer, and the docs."""
+    return jwks_response(svc)
+
+
+def jwks_response(svc: Services) -> Response:
     return Response(
         svc.keys.jwks_body, media_type="application/json", headers={"cache-control": "public, max-age=60"}
     )

@@ -161,9 +161,6 @@ class KeyRing:
     def jwks_body(self) -> bytes:
         return self._jwks_body
 
-    def verification_key(self, kid: str) -> LoadedKey | None:
-        return self._keys.get(kid)
-
     async def verification_key_or_reload(self, kid: str) -> LoadedKey | None:
         """Look the kid up; on a miss reload at most once a second (another process may have rotated)."""
         key = self._keys.get(kid)

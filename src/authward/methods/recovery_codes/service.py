@@ -55,6 +55,3 @@ class RecoveryCodes:
 
     async def remaining(self, session: AsyncSession, user_id: uuid.UUID) -> int:
         return await credentials_repo.count_unused(session, user_id, CREDENTIAL_TYPE)
-
-    async def remove(self, session: AsyncSession, user_id: uuid.UUID) -> None:
-        await credentials_repo.delete_for_user(session, user_id, [CREDENTIAL_TYPE])

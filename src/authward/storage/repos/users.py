@@ -58,12 +58,6 @@ async def get_by_phone(session: AsyncSession, phone_number: str) -> User | None:
     return (await session.scalars(select(User).where(User.phone_number == phone_number))).first()
 
 
-async def mark_phone_verified(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
-    await session.execute(
-        update(User).where(User.id == user_id).values(phone_number_verified=True, updated_at=now)
-    )
-
-
 async def delete_stale_anonymous(session: AsyncSession, unseen_since: datetime) -> int:
     """Delete anonymous users not seen since `unseen_since` (their rows cascade)."""
     last_activity = func.coalesce(User.last_seen, User.created_at)

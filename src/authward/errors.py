@@ -45,7 +45,8 @@ class ErrorCode(StrEnum):
     ELEVATION_REQUIRED = "elevated-claim-required"
     PAYLOAD_TOO_LARGE = "payload-too-large"
     TOO_MANY_REQUESTS = "too-many-requests"
-    NOT_FOUND = "not-found"
+    NOT_FOUND = "not-found"  # a route that exists, asked for a thing that does not
+    ROUTE_NOT_FOUND = "route-not-found"  # no such route on this server
     METHOD_NOT_ALLOWED = "method-not-allowed"
 
 
@@ -89,6 +90,7 @@ _CATALOGUE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.PAYLOAD_TOO_LARGE: (413, "The request body is too large"),
     ErrorCode.TOO_MANY_REQUESTS: (429, "Too many requests, try again later"),
     ErrorCode.NOT_FOUND: (404, "Not found"),
+    ErrorCode.ROUTE_NOT_FOUND: (404, "No such route on this server"),
     ErrorCode.METHOD_NOT_ALLOWED: (405, "Method not allowed"),
 }
 

@@ -10,33 +10,46 @@ import httpx
 import pytest
 
 from authward.app import create_asgi
-from authward.container import Services, build_services
+from authward.composition import build_runtime
+from authward.services.core import Core
+from authward.services.runtime import Runtime
+from authward.storage.db import Database
 from tests.support import cheap_settings
 
 ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
 class ApiClient(httpx.AsyncClient):
-    services: Services
+    runtime: Runtime
+    core: Core
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """A `Database` on a fresh migrated database (sqlite and postgres, from `database_url`)."""
+    database = Database(database_url)
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture
 async def make_client(database_url: str, tmp_path: Path) -> AsyncIterator[ClientFactory]:
     """Build a client for an app with setting overrides; apps share the test's database.
 
-    `clock=` injects the services' clock (tests move time without sleeping).
+    `clock=` injects the runtime's clock (tests move time without sleeping).
     """
     stack: list[tuple[Any, httpx.AsyncClient]] = []
 
     async def factory(clock: Any = None, **overrides: Any) -> httpx.AsyncClient:
         settings = cheap_settings(tmp_path / "data", database_url, **overrides)
-        services = build_services(settings, clock) if clock is not None else build_services(settings)
-        asgi = create_asgi(settings, services)
+        runtime = build_runtime(settings, clock) if clock is not None else build_runtime(settings)
+        asgi = create_asgi(settings, runtime)
         app = asgi.fastapi_app  # type: ignore[attr-defined]
         lifespan = app.router.lifespan_context(app)
         await lifespan.__aenter__()
         client = ApiClient(transport=httpx.ASGITransport(app=asgi), base_url="http://testserver")
-        client.services = services
+        client.runtime = runtime
+        client.core = runtime.core
         stack.append((lifespan, client))
         return client
 

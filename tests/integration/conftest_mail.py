@@ -42,14 +42,14 @@ def mail_client(make_client: ClientFactory, mail_sink: MailSink) -> MailClientFa
 
 async def settle(client: httpx.AsyncClient) -> None:
     """Wait for the background work a request started (mail lookups and deliveries)."""
-    await client.services.email.background.drain(grace=15)  # type: ignore[attr-defined]
+    await client.core.background.drain(grace=15)  # type: ignore[attr-defined]
 
 
 async def tickets_of(client: httpx.AsyncClient) -> list[Ticket]:
-    async with client.services.db.read() as s:  # type: ignore[attr-defined]
+    async with client.core.db.read() as s:  # type: ignore[attr-defined]
         return list((await s.scalars(select(Ticket).order_by(Ticket.created_at))).all())
 
 
 async def outbox_of(client: httpx.AsyncClient) -> list[OutboxMessage]:
-    async with client.services.db.read() as s:  # type: ignore[attr-defined]
+    async with client.core.db.read() as s:  # type: ignore[attr-defined]
         return list((await s.scalars(select(OutboxMessage).order_by(OutboxMessage.created_at))).all())

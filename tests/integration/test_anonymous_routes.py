@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 from sqlalchemy import func, select
 
+from authward.methods.anonymous.service import AnonymousService
 from authward.storage.models import RefreshToken, User
 from tests.integration.conftest_mail import mail_client, mail_server, mail_sink  # noqa: F401 - fixtures
 from tests.integration.helpers import PASSWORD, assert_error, session_for
@@ -28,7 +29,7 @@ async def anonymous_session(client, **body) -> dict:
 
 
 async def load_user(client, user_id: str) -> User:
-    async with client.services.db.read() as session:
+    async with client.core.db.read() as session:
         user = await session.get(User, uuid.UUID(user_id))
     assert user is not None
     return user
@@ -178,13 +179,13 @@ async def test_stale_anonymous_users_are_deleted(make_client):
     fresh = await anonymous_session(client)
     regular = await session_for(client, "old@example.com")
     old = datetime.now(UTC) - timedelta(days=2)
-    async with client.services.db.write() as session:
+    async with client.core.db.write() as session:
         for session_data in (stale, regular):
             user = await session.get(User, uuid.UUID(session_data["user"]["id"]))
             user.created_at = old
             user.last_seen = old
-    assert await client.services.anonymous.delete_stale() == 1
-    async with client.services.db.read() as session:
+    assert await client.runtime.get(AnonymousService).delete_stale() == 1
+    async with client.core.db.read() as session:
         ids = {str(uid) for uid in (await session.scalars(select(User.id))).all()}
         stale_tokens = await session.scalar(
             select(func.count()).select_from(RefreshToken).where(RefreshToken.user_id == uuid.UUID(stale["user"]["id"]))
@@ -198,10 +199,10 @@ async def test_stale_anonymous_users_are_deleted(make_client):
 async def test_stale_cleanup_can_be_turned_off(make_client):
     client = await make_client(**ANON, anonymous_users_max_age=0)
     anon = await anonymous_session(client)
-    async with client.services.db.write() as session:
+    async with client.core.db.write() as session:
         user = await session.get(User, uuid.UUID(anon["user"]["id"]))
         user.created_at = user.last_seen = datetime.now(UTC) - timedelta(days=3650)
-    assert await client.services.anonymous.delete_stale() == 0
+    assert await client.runtime.get(AnonymousService).delete_stale() == 0
 
 
 # -- the emailed link that finishes a deanonymization (real SMTP sink)

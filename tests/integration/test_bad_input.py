@@ -31,7 +31,7 @@ MAX_BODY = 64 * 1024  # the default max_body_bytes
 async def snapshot(client: Any) -> dict[str, list[str]]:
     """Every row of every table, as text: equal snapshots mean nothing was written."""
     rows: dict[str, list[str]] = {}
-    async with client.services.db.read() as session:
+    async with client.core.db.read() as session:
         for table in Base.metadata.sorted_tables:
             result = await session.execute(select(table))
             rows[table.name] = sorted(repr(tuple(row)) for row in result)

@@ -18,7 +18,7 @@ async def bearer(client, email: str) -> dict[str, str]:
 
 
 async def user_row(client, email: str) -> User | None:
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         return (await s.scalars(select(User).where(User.email == email))).first()
 
 
@@ -84,8 +84,8 @@ async def test_an_address_taken_before_confirmation_is_not_stolen(mail_client, m
     # a pending change reserves the address against sign-up ...
     assert_error(await sign_up(client, "carol@example.com"), 409, "email-already-in-use")
     # ... and if an account got it anyway (an admin), the confirmation does not take it over
-    async with client.services.db.write() as s:
-        s.add(new_user(client.services.settings, ProfileOptions(), email="carol@example.com"))
+    async with client.core.db.write() as s:
+        s.add(new_user(client.core.settings, ProfileOptions(), email="carol@example.com"))
     _, params = await follow(client, link)
     assert params["error"] == "email-already-in-use"
     assert (await user_row(client, "ada@example.com")).new_email == "carol@example.com"

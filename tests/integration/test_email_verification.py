@@ -96,7 +96,7 @@ async def test_sign_up_with_a_foreign_redirect_writes_nothing(mail_client, mail_
     client = await mail_client()
     response = await sign_up(client, "eve@example.com", redirectTo="https://app.example.com.evil.com/")
     assert_error(response, 400, "redirectTo-not-allowed")
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(User)) == 0
     assert await tickets_of(client) == [] and await outbox_of(client) == []
 
@@ -134,11 +134,11 @@ async def test_expired_verification_ticket_is_refused(mail_client, mail_sink):
     client = await mail_client()
     await sign_up(client, "ada@example.com")
     link = (await mail_sink.wait_for("ada@example.com")).link()
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         await s.execute(update(Ticket).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     _, params = await follow(client, link)
     assert params["error"] == "invalid-ticket"
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         assert (await s.scalars(select(User))).one().email_verified is False
 
 
@@ -158,7 +158,7 @@ async def test_resend_answers_the_same_for_every_address(mail_client, mail_sink)
     await mail_sink.wait_for("ada@example.com")
     client2 = await mail_client(email_verification_required=False)
     await sign_up(client2, "verified@example.com")
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         await s.execute(update(User).where(User.email == "verified@example.com").values(email_verified=True))
 
     answers = []
@@ -214,7 +214,7 @@ async def test_failed_delivery_is_retried_then_marked_failed(mail_client, mail_s
     await settle(client)
     [row] = await outbox_of(client)
     assert row.status == "pending" and row.attempts == 1 and "451" in row.last_error
-    postman = client.services.email.postman
+    postman = client.core.postman
     assert await postman.retry_due() == 0  # not due yet: backoff
     later = datetime.now(UTC) + timedelta(minutes=5)
     assert await postman.retry_due(later) == 1
@@ -236,9 +236,9 @@ async def test_failed_delivery_is_retried_then_marked_failed(mail_client, mail_s
     from authward.cli.outbox import _retry
 
     mail_sink.fail_next(0)  # the SMTP server is fine again
-    assert await _retry(client.services.settings, rows[0].id) == "sent"
+    assert await _retry(client.core.settings, rows[0].id) == "sent"
     assert len(mail_sink.to("bob@example.com")) == 1
-    assert await _retry(client.services.settings, rows[0].id) is None  # only failed messages
+    assert await _retry(client.core.settings, rows[0].id) is None  # only failed messages
 
 
 async def test_unreachable_smtp_is_recorded_not_raised(mail_client):
@@ -261,7 +261,7 @@ async def test_no_smtp_keeps_mail_in_the_dev_outbox(make_client, caplog):
     assert "/verify?ticket=verifyEmail" in row.body_text and row.body_html
     assert any("dev outbox" in r.getMessage() and "ada@example.com" in r.getMessage() for r in caplog.records)
     # GET /dev/outbox exists only in dev mode
-    assert_error(await client.get("/dev/outbox"), 404, "not-found")
+    assert_error(await client.get("/dev/outbox"), 404, "route-not-found")
     dev = await make_client(dev_mode=True)
     listing = (await dev.get("/dev/outbox", params={"to": "ADA@example.com"})).json()["messages"]
     assert [m["to"] for m in listing] == ["ada@example.com"]
@@ -273,7 +273,7 @@ async def test_outbox_rows_hold_no_ticket_in_clear_after_sending(mail_client, ma
     await sign_up(client, "ada@example.com")
     ticket = (await mail_sink.wait_for("ada@example.com")).ticket()
     await settle(client)
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         rows = (await s.scalars(select(OutboxMessage))).all()
         stored = (await s.scalars(select(Ticket))).all()
     assert all(ticket not in (r.body_text or "") for r in rows)

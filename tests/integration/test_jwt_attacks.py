@@ -80,7 +80,7 @@ async def _resign(client, mutate):
     """Re-sign mutated claims with the server's real key: only the claim checks can refuse them."""
     claims, _, _ = await claims_and_kid(client)
     mutate(claims)
-    return client.services.codec.encode(claims)
+    return client.core.codec.encode(claims)
 
 
 async def test_expired_token_is_rejected(client):

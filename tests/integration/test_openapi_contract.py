@@ -98,7 +98,8 @@ EXTRA_ERROR_CODES: dict[str, str] = {
     "elevated-claim-required": "an elevated session is needed; Nhost's shape is validator-specific",
     "payload-too-large": "request body over max_body_bytes (413); Nhost has no body limit code",
     "too-many-requests": "rate limit (429); Nhost answers a bare 429 without a body",
-    "not-found": "unknown route (404) in the same {status, error, message} shape",
+    "not-found": "a route that exists, asked for a thing that does not (404), e.g. an unknown PAT id",
+    "route-not-found": "no such route (404) in the same {status, error, message} shape",
     "method-not-allowed": "wrong method on a known route (405) in the same shape",
 }
 

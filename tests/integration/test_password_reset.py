@@ -67,7 +67,7 @@ async def test_reset_with_the_ticket_alone(mail_client, mail_sink):
     # single use
     again = await client.post("/v1/user/password", json={"newPassword": "yet another passphrase", "ticket": ticket})
     assert_error(again, 401, "invalid-ticket")
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         events = [e.event for e in (await s.scalars(select(AuditEvent))).all()]
     assert "user.password_changed" in events
 
@@ -99,7 +99,7 @@ async def test_expired_wrong_type_and_forged_tickets_are_refused(mail_client, ma
     assert_error(await client.post("/v1/user/password", json={"newPassword": NEW_PASSWORD,
                                                               "ticket": "passwordReset:forged"}), 401, "invalid-ticket")
     # expired
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         await s.execute(update(Ticket).where(Ticket.kind == "passwordReset")
                         .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert_error(await client.post("/v1/user/password", json={"newPassword": NEW_PASSWORD, "ticket": reset_ticket}),
@@ -166,7 +166,7 @@ async def test_disabled_users_get_no_reset_mail(mail_client, mail_sink):
 
     client = await mail_client(email_verification_required=False)
     await signed_up(client)
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         await s.execute(update(User).values(disabled=True))
     assert (await client.post("/v1/user/password/reset", json={"email": "ada@example.com"})).status_code == 200
     await settle(client)

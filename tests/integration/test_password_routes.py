@@ -98,7 +98,7 @@ async def test_unknown_email_and_wrong_password_look_the_same(client):
 
 async def test_disabled_user_cannot_sign_in(client):
     session = await session_for(client)
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         user = await s.get(User, __import__("uuid").UUID(session["user"]["id"]))
         user.disabled = True
     response = await client.post("/v1/signin/email-password", json={"email": "ada@example.com", "password": PASSWORD})
@@ -119,13 +119,13 @@ async def test_bcrypt_hash_is_accepted_and_upgraded(client):
 
     session = await session_for(client)
     uid = __import__("uuid").UUID(session["user"]["id"])
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         user = await s.get(User, uid)
         user.password_hash = bcrypt.hashpw(b"imported password 1", bcrypt.gensalt(rounds=4)).decode()
     response = await client.post("/v1/signin/email-password",
                                  json={"email": "ada@example.com", "password": "imported password 1"})
     assert response.status_code == 200
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         user = await s.get(User, uid)
         assert user.password_hash.startswith("$argon2id$")
 
@@ -136,7 +136,7 @@ async def test_argon2_parameters_change_triggers_rehash(make_client):
     second = await make_client(password_hash_time_cost=2)
     response = await second.post("/v1/signin/email-password", json={"email": "ada@example.com", "password": PASSWORD})
     assert response.status_code == 200
-    async with second.services.db.read() as s:
+    async with second.core.db.read() as s:
         user = await s.get(User, __import__("uuid").UUID(session["user"]["id"]))
         assert ",t=2," in user.password_hash
 
@@ -144,7 +144,7 @@ async def test_argon2_parameters_change_triggers_rehash(make_client):
 async def test_failed_sign_up_writes_nothing(client):
     await sign_up(client, allowedRoles=["admin"])
     await sign_up(client, password="x")
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(User)) == 0
         assert await s.scalar(select(func.count()).select_from(RefreshToken)) == 0
         assert await s.scalar(select(func.count()).select_from(AuditEvent)) == 0
@@ -152,7 +152,7 @@ async def test_failed_sign_up_writes_nothing(client):
 
 async def test_password_is_never_stored_in_clear(client):
     session = await session_for(client)
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         user = await s.get(User, __import__("uuid").UUID(session["user"]["id"]))
         token = (await s.scalars(select(RefreshToken))).first()
     assert PASSWORD not in user.password_hash

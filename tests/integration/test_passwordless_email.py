@@ -16,7 +16,7 @@ from tests.integration.test_email_verification import follow
 
 
 async def users(client) -> list[User]:
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         return list((await s.scalars(select(User))).all())
 
 
@@ -58,7 +58,7 @@ async def test_magic_link_creates_the_user_only_when_followed(mail_client, mail_
 async def test_magic_link_for_a_known_user(mail_client, mail_sink):
     client = await mail_client(email_verification_required=False)
     uid = (await sign_up(client, "ada@example.com")).json()["session"]["user"]["id"]
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         await s.execute(update(User).values(email_verified=True))
     await magic_link(client, "ada@example.com")
     _, params = await follow(client, (await mail_sink.wait_for("ada@example.com")).link())
@@ -174,7 +174,7 @@ async def test_post_verify_is_off_without_the_confirm_page(mail_client):
 async def test_mfa_users_get_a_challenge_not_a_session(mail_client, mail_sink):
     client = await mail_client(email_verification_required=False)
     await sign_up(client, "ada@example.com")
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         await s.execute(update(User).values(email_verified=True, active_mfa_type="totp"))
     await magic_link(client, "ada@example.com")
     _, params = await follow(client, (await mail_sink.wait_for("ada@example.com")).link())
@@ -229,7 +229,7 @@ async def test_codes_expire_and_are_bound_to_their_address(mail_client, mail_sin
     code = await request_code(client, mail_sink, "ada@example.com")
     assert_error(await verify_code(client, "bob@example.com", code), 400, "invalid-otp")
     assert_error(await verify_code(client, "not an email", code), 400, "invalid-otp")
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         await s.execute(update(Ticket).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert_error(await verify_code(client, "ada@example.com", code), 400, "invalid-otp")
     assert await users(client) == []
@@ -243,7 +243,7 @@ async def test_codes_per_hour_are_capped(mail_client, mail_sink):
     assert response.status_code == 200  # the same answer ...
     await settle(client)
     assert len(mail_sink.to("ada@example.com")) == 2  # ... but no third code
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(Ticket)) == 2
 
 

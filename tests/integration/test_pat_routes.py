@@ -37,7 +37,7 @@ async def test_create_and_sign_in(client):
     created = response.json()
     assert set(created) == {"id", "personalAccessToken"}
     token = created["personalAccessToken"]
-    async with client.services.db.read() as session:
+    async with client.core.db.read() as session:
         row = await session.get(PersonalAccessToken, uuid.UUID(created["id"]))
         audit_data = [e.data for e in (await session.scalars(select(AuditEvent))).all()]
     assert row is not None
@@ -55,7 +55,7 @@ async def test_create_and_sign_in(client):
     assert claims["amr"] == ["pat"]
     # a PAT is reusable until it expires or is revoked
     assert (await sign_in_pat(client, token)).status_code == 200
-    async with client.services.db.read() as session:
+    async with client.core.db.read() as session:
         row = await session.get(PersonalAccessToken, uuid.UUID(created["id"]))
     assert row.last_used_at is not None
 
@@ -67,7 +67,7 @@ async def test_create_needs_a_bearer_and_a_future_expiry(client):
     assert_error(await create_pat(client, owner, expiresAt="2030-01-01T00:00:00"), 400, "invalid-request")  # no zone
     assert_error(await create_pat(client, owner, expiresAt="tomorrow"), 400, "invalid-request")
     assert_error(await client.post("/v1/pat", json={}, headers=bearer(owner)), 400, "invalid-request")
-    async with client.services.db.read() as session:
+    async with client.core.db.read() as session:
         assert (await session.scalars(select(PersonalAccessToken))).first() is None
 
 
@@ -86,7 +86,7 @@ async def test_unknown_and_malformed_tokens(client):
 async def test_expired_token_is_refused(client):
     owner = await session_for(client)
     created = (await create_pat(client, owner)).json()
-    async with client.services.db.write() as session:
+    async with client.core.db.write() as session:
         await session.execute(update(PersonalAccessToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert_error(await sign_in_pat(client, created["personalAccessToken"]), 401, "invalid-pat")
 
@@ -134,7 +134,7 @@ async def test_list_and_revoke(client):
 async def test_disabled_owner_cannot_sign_in(client):
     owner = await session_for(client)
     created = (await create_pat(client, owner)).json()
-    async with client.services.db.write() as session:
+    async with client.core.db.write() as session:
         await session.execute(update(User).values(disabled=True))
     assert_error(await sign_in_pat(client, created["personalAccessToken"]), 401, "disabled-user")
 

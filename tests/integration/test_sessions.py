@@ -60,12 +60,12 @@ async def test_reuse_inside_interval_follows_a_chain_of_rotations(client):
 async def test_reuse_after_interval_revokes_the_family(client):
     session = await session_for(client)
     first = (await refresh(client, session["refreshToken"])).json()
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         row = (await s.scalars(select(RefreshToken).where(RefreshToken.status == "rotated"))).one()
         row.rotated_at = datetime.now(UTC) - timedelta(seconds=11)
     assert_error(await refresh(client, session["refreshToken"]), 401, "invalid-refresh-token")
     assert_error(await refresh(client, first["refreshToken"]), 401, "invalid-refresh-token")
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         statuses = {r.status for r in (await s.scalars(select(RefreshToken))).all()}
     assert statuses == {"revoked"}
 
@@ -90,17 +90,17 @@ async def test_unknown_and_malformed_refresh_tokens(client):
 async def test_sliding_expiry_and_absolute_lifetime(make_client):
     client = await make_client(refresh_token_expires_in=3600, refresh_token_absolute_lifetime=7200)
     session = await session_for(client)
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         row = (await s.scalars(select(RefreshToken))).one()
     assert timedelta(seconds=3590) < row.expires_at - row.created_at <= timedelta(seconds=3600)
     assert row.family_expires_at - row.created_at == timedelta(seconds=7200)
     # near the absolute end, a refresh cannot extend past it
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         row = await s.get(RefreshToken, row.id)
         row.family_expires_at = datetime.now(UTC) + timedelta(seconds=60)
     body = (await refresh(client, session["refreshToken"])).json()
     assert body["refreshTokenId"] == session["refreshTokenId"]  # the session's id is stable
-    async with client.services.db.read() as s:
+    async with client.core.db.read() as s:
         child = (await s.scalars(select(RefreshToken).where(RefreshToken.status == "active"))).one()
     assert child.expires_at <= child.family_expires_at
     assert child.expires_at - datetime.now(UTC) < timedelta(seconds=61)
@@ -108,16 +108,16 @@ async def test_sliding_expiry_and_absolute_lifetime(make_client):
 
 async def test_expired_refresh_token_is_refused_and_pruned(client):
     session = await session_for(client)
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         row = (await s.scalars(select(RefreshToken))).one()
         row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
     assert_error(await refresh(client, session["refreshToken"]), 401, "invalid-refresh-token")
-    assert await client.services.sessions.prune_expired() == 1
+    assert await client.core.sessions.prune_expired() == 1
 
 
 async def test_disabled_user_cannot_refresh(client):
     session = await session_for(client)
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         (await s.get(User, uuid.UUID(session["user"]["id"]))).disabled = True
     assert_error(await refresh(client, session["refreshToken"]), 401, "disabled-user")
 
@@ -184,7 +184,7 @@ async def test_jwks_publishes_the_signing_key(client):
 async def test_key_rotation_keeps_old_tokens_valid(client):
     session = await session_for(client)
     old_kid = jwt.get_unverified_header(session["accessToken"])["kid"]
-    new_kid = await client.services.keys.rotate()
+    new_kid = await client.core.keys.rotate()
     assert new_kid != old_kid
     kids = {k["kid"] for k in (await client.get("/v1/.well-known/jwks.json")).json()["keys"]}
     assert kids == {old_kid, new_kid}
@@ -206,10 +206,10 @@ async def test_get_user_sees_writes_at_once(client):
     session = await session_for(client)
     headers = {"Authorization": f"Bearer {session['accessToken']}"}
     assert (await client.get("/v1/user", headers=headers)).json()["displayName"] == "ada@example.com"
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         (await s.get(User, uuid.UUID(session["user"]["id"]))).display_name = "Ada"
     assert (await client.get("/v1/user", headers=headers)).json()["displayName"] == "Ada"
-    async with client.services.db.write() as s:
+    async with client.core.db.write() as s:
         (await s.get(User, uuid.UUID(session["user"]["id"]))).disabled = True
     assert_error(await client.get("/v1/user", headers=headers), 401, "disabled-user")
 
@@ -220,7 +220,7 @@ async def test_unexpected_error_on_a_hot_route_is_a_json_500(client, monkeypatch
     async def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(client.services.db, "fetch_one", broken)
+    monkeypatch.setattr(client.core.db, "fetch_one", broken)
     response = await client.get("/v1/user", headers={"Authorization": f"Bearer {session['accessToken']}"})
     assert_error(response, 500, "internal-server-error")
     assert "database went away" not in response.text

@@ -93,7 +93,7 @@ async def complete(api: httpx.AsyncClient, ticket: str, otp: str) -> httpx.Respo
 
 
 async def rows(api: httpx.AsyncClient, model: Any, **where: Any) -> list[Any]:
-    async with api.services.db.read() as session:  # type: ignore[attr-defined]
+    async with api.core.db.read() as session:  # type: ignore[attr-defined]
         stmt = select(model).filter_by(**where)
         return list((await session.scalars(stmt)).all())
 
@@ -128,7 +128,7 @@ async def test_activate_then_sign_in_with_ticket_and_code(api, clock):
 
     ticket = await ticket_for(api, "ada@example.com")
     assert ticket.startswith("mfaTotp:")
-    [row] = await rows(api, Ticket, kind="mfa_totp")
+    [row] = await rows(api, Ticket, kind="mfaTotp")
     assert row.secret_hash != ticket and ticket not in str(row.payload)
     assert row.expires_at - row.created_at == timedelta(minutes=5)
 
@@ -205,7 +205,7 @@ async def test_wrong_codes_are_limited_per_ticket(api, clock):
     for _ in range(5):
         assert_error(await complete(api, ticket, wrong), 401, "invalid-totp")
     assert_error(await complete(api, ticket, good), 400, "otp-too-many-attempts")
-    [row] = await rows(api, Ticket, kind="mfa_totp")
+    [row] = await rows(api, Ticket, kind="mfaTotp")
     assert row.attempts == 5 and row.consumed_at is None
     # a fresh sign-in gets a fresh ticket
     assert (await complete(api, await ticket_for(api, "ada@example.com"), good)).status_code == 200

@@ -10,6 +10,7 @@ from authward.client import (
     Conflict,
     InvalidCredentials,
     InvalidRequest,
+    NotFound,
     NotSupportedByServer,
     RateLimited,
     ServerError,
@@ -48,10 +49,16 @@ def test_codes_pick_the_class_and_keep_the_wire_fields(status: int, code: str, c
 
 
 def test_unknown_route_is_not_supported_by_this_server_version() -> None:
-    error = error_for(answer(404, {"status": 404, "error": "not-found", "message": "Not found"}))
+    error = error_for(answer(404, {"status": 404, "error": "route-not-found", "message": "No such route"}))
     assert isinstance(error, NotSupportedByServer)
     assert "not supported by this server version" in error.message.lower()
     assert "POST /v1/signin/email-password" in error.message
+
+
+def test_missing_resource_on_an_existing_route_is_not_found() -> None:
+    error = error_for(answer(404, {"status": 404, "error": "not-found", "message": "No such token"}))
+    assert isinstance(error, NotFound) and not isinstance(error, NotSupportedByServer)
+    assert error.message == "No such token"
 
 
 def test_a_non_json_error_page_still_becomes_an_auth_error() -> None:

@@ -105,7 +105,7 @@ class FakeServer:
             self.calls.append(path)
             self.bodies.append(body)
         if path in self.routes_missing:
-            return self.error(404, "not-found", "Not found")
+            return self.error(404, "route-not-found", "No such route")
         bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
         if path == "/signin/email-password":
             if body["password"] != PASSWORD:
@@ -155,7 +155,7 @@ class FakeServer:
             if body["personalAccessToken"] != "2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24":
                 return self.error(401, "invalid-pat")
             return httpx.Response(200, json={"session": self.session()})
-        return self.error(404, "not-found", "Not found")
+        return self.error(404, "route-not-found", "No such route")
 
     async def handle_async(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/token") and self.refresh_delay:

@@ -50,7 +50,7 @@ class Script:
         key = f"{request.method} {request.url.path.removeprefix('/v1')}"
         answer = self.routes.get(key)
         if answer is None:
-            return httpx.Response(404, json={"status": 404, "error": "not-found", "message": "Not Found"})
+            return httpx.Response(404, json={"status": 404, "error": "route-not-found", "message": "No such route"})
         return answer(request) if callable(answer) else answer
 
     @property
@@ -127,10 +127,14 @@ def test_create_pat_takes_a_lifetime_and_refuses_a_naive_datetime() -> None:
 
 
 def test_revoke_pat_tells_an_unknown_token_from_a_server_without_pats() -> None:
-    listing = httpx.Response(200, json={"personalAccessTokens": []})
-    with_pats = client_for(Script({"GET /pat": listing}), logged_in=True)
-    with pytest.raises(NotFound):
+    """`not-found` (no such token) and `route-not-found` (no PATs here) differ: one round trip each."""
+    unknown = httpx.Response(404, json={"status": 404, "error": "not-found", "message": "No such token"})
+    script = Script({"DELETE /pat/2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24": unknown})
+    with_pats = client_for(script, logged_in=True)
+    with pytest.raises(NotFound) as raised:
         with_pats.revoke_pat("2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24")
+    assert not isinstance(raised.value, NotSupportedByServer)
+    assert script.calls == ["DELETE /pat/2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24"]
     without_pats = client_for(Script({}), logged_in=True)
     with pytest.raises(NotSupportedByServer):
         without_pats.revoke_pat("2c35b6f3-c4b9-48e3-978a-d4d0f1d42e24")

@@ -8,15 +8,15 @@ import pytest
 from pydantic import ValidationError
 
 from authward.delivery.email import OutboxMailer, SmtpMailer, build_mailer
-from authward.settings import Settings, SmtpSecurity
+from authward.settings import Settings, SmtpSecurity, UserSettings
 
 
 def test_embedded_defaults(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", _env_file=None)
-    assert Settings.model_fields["email_verification_required"].default is True
-    assert settings.smtp_host is None and isinstance(build_mailer(settings), OutboxMailer)
-    assert settings.smtp_secure is SmtpSecurity.STARTTLS and settings.verify_confirm_page is False
-    assert settings.email_otp_expires_in <= 600
+    assert UserSettings.model_fields["email_verification_required"].default is True
+    assert settings.email.smtp_host is None and isinstance(build_mailer(settings), OutboxMailer)
+    assert settings.email.smtp_secure is SmtpSecurity.STARTTLS and settings.email.verify_confirm_page is False
+    assert settings.email.otp_expires_in <= 600
 
 
 def test_smtp_settings(tmp_path: Path) -> None:

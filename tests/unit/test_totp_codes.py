@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from authward.errors import AuthError
-from authward.methods.recovery_codes.codes import CODE_LENGTH, digest, new_code, normalise
 from authward.methods.totp.otp import (
     TotpParameters,
     code_at,
@@ -20,7 +19,8 @@ from authward.methods.totp.otp import (
 )
 from authward.methods.totp.qr import qr_data_url
 from authward.methods.totp.state import LOCKOUT_SECONDS, MAX_CONSECUTIVE_FAILURES, TotpState
-from authward.security.elevation import ElevationRule, passed_second_factor
+from authward.security.recovery_codes import CODE_LENGTH, digest, new_code, normalise
+from authward.services.elevation import ElevationRule, passed_second_factor
 from authward.settings import Settings
 
 # RFC 6238 Appendix B: ASCII seeds of 20, 32 and 64 bytes, 8 digits, 30 s steps.

@@ -1,25 +1,38 @@
-"""Dependencies shared by every face: the service container and the bearer token."""
+"""Dependencies shared by every face: the running services and the bearer token."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 
-from authward.container import Services
 from authward.errors import AuthError, ErrorCode
 from authward.security.jwt import InvalidToken
+from authward.services.core import Core
+from authward.services.runtime import Runtime
+
+T = TypeVar("T")
 
 
-async def services(request: Request) -> Services:
-    """The dependency. `async` on purpose: FastAPI runs plain `def` dependencies in a thread pool,
+def runtime_of(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def get_core(request: Request) -> Core:
+    """The core services. `async` on purpose: FastAPI runs plain `def` dependencies in a thread pool,
     a thread hop per request that costs more than the whole hot route."""
-    return request.app.state.services  # type: ignore[no-any-return]
+    return runtime_of(request).core
 
 
-def services_of(request: Request) -> Services:
-    """The same, for plain calls from code that is not a dependency."""
-    return request.app.state.services  # type: ignore[no-any-return]
+def provide(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency answering the running service of type `kind` (a method's service)."""
+
+    async def dependency(request: Request) -> T:
+        return runtime_of(request).get(kind)
+
+    dependency.__name__ = f"provide_{kind.__name__}"
+    return dependency
 
 
 def bearer_token(request: Request) -> str | None:
@@ -38,15 +51,15 @@ def bearer_from_header(header: str | None) -> str | None:
 
 async def optional_claims(request: Request) -> dict[str, Any] | None:
     """Claims of a valid bearer token, None without one; an invalid token is an error."""
-    return await claims_from_header(services_of(request), request.headers.get("authorization"))
+    return await claims_from_header(runtime_of(request).core, request.headers.get("authorization"))
 
 
-async def claims_from_header(svc: Services, header: str | None) -> dict[str, Any] | None:
+async def claims_from_header(core: Core, header: str | None) -> dict[str, Any] | None:
     token = bearer_from_header(header)
     if token is None:
         return None
     try:
-        return await svc.codec.decode(token)
+        return await core.codec.decode(token)
     except InvalidToken as exc:
         raise AuthError(ErrorCode.UNAUTHENTICATED, "Invalid or expired access token") from exc
 

@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
-from authward.api.deps import services
+from authward.api.deps import get_core
 from authward.api.nhost.wire import json_response
-from authward.container import Services
+from authward.services.core import Core
 from authward.storage.models import OutboxMessage
 from authward.storage.repos import outbox as outbox_repo
 
@@ -33,9 +33,9 @@ def message_json(row: OutboxMessage) -> dict[str, Any]:
 async def dev_outbox(
     to: str | None = Query(default=None, max_length=320, description="Only messages to this recipient"),
     limit: int = Query(default=50, ge=1, le=500),
-    svc: Services = Depends(services),
+    core: Core = Depends(get_core),
 ) -> Response:
     """Newest first."""
-    async with svc.db.read() as session:
+    async with core.db.read() as session:
         rows = await outbox_repo.recent(session, limit=limit, recipient=to.lower() if to else None)
     return json_response({"messages": [message_json(row) for row in rows]})

@@ -1,4 +1,4 @@
-"""`require_elevated`: the bearer dependency for sensitive routes (rule in security/elevation.py)."""
+"""`require_elevated`: the bearer dependency for sensitive routes (rule in services/elevation.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 
-from authward.api.deps import required_claims, services_of
+from authward.api.deps import required_claims, runtime_of
 
 
 async def require_elevated(request: Request, claims: dict[str, Any] = Depends(required_claims)) -> dict[str, Any]:
@@ -14,5 +14,5 @@ async def require_elevated(request: Request, claims: dict[str, Any] = Depends(re
 
     Use in place of `required_claims`: `claims: dict[str, Any] = Depends(require_elevated)`.
     """
-    services_of(request).elevation.enforce(claims)
+    runtime_of(request).core.elevation.enforce(claims)
     return claims

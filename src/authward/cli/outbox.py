@@ -11,31 +11,20 @@ import asyncio
 import json
 import sys
 import uuid
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from authward.cli.common import ConfigOption, err
+from authward.cli.common import load_cli_settings as _settings
 from authward.settings import Settings
 
 outbox_app = typer.Typer(help="Messages the server sent or kept (the dev outbox when no SMTP is set).",
                          invoke_without_command=True)
 out = Console(width=None if sys.stdout.isatty() else 200)  # piped: no wrapping of addresses
-err = Console(stderr=True)
 SEARCH_DEPTH = 500
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML config file (keys are option names).", exists=True)
-]
-
-
-def _settings(config: Path | None) -> Settings:
-    from authward.cli.server import _settings as server_settings
-
-    return server_settings(config)
-
 
 def _as_json(row: Any) -> dict[str, Any]:
     from authward.api.dev import message_json
@@ -47,7 +36,7 @@ async def _recent(settings: Settings, to: str | None, limit: int) -> list[Any]:
     from authward.storage.db import Database
     from authward.storage.repos import outbox as outbox_repo
 
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     try:
         async with db.read() as session:
             return await outbox_repo.recent(session, limit=limit, recipient=to.lower() if to else None)
@@ -123,13 +112,13 @@ def retry_message(
 
 
 async def _retry(settings: Settings, message_id: uuid.UUID) -> str | None:
+    from authward.background import Background
     from authward.delivery.email import build_mailer
     from authward.delivery.postman import Postman
-    from authward.services.background import Background
     from authward.storage.db import Database
     from authward.storage.repos import outbox as outbox_repo
 
-    db = Database(settings.database_url)
+    db = Database(settings.database.url)
     try:
         async with db.write() as session:
             if not await outbox_repo.requeue(session, message_id):

@@ -5,57 +5,31 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import warnings
-from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
 from authward.cli import outbox as outbox_cli
-from authward.settings import Settings, load_settings, masked_settings
+from authward.cli.common import ConfigOption, err
+from authward.cli.common import load_cli_settings as _settings
+from authward.settings import Settings, masked_settings
 
-err = Console(stderr=True)
 keys_app = typer.Typer(help="Manage JWT signing keys.", no_args_is_help=True)
-
-ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="TOML config file (keys are option names).", exists=True)
-]
-
-
-def _settings(config: Path | None, **env: object) -> Settings:
-    """Settings from CLI options > environment > TOML, failing cleanly on a bad value."""
-    for name, value in env.items():
-        if value is not None:
-            os.environ[f"AUTHWARD_{name.upper()}"] = str(value)
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            settings = load_settings(config)
-        for warning in caught:
-            err.print(f"[yellow]warning:[/] {warning.message}")
-        return settings
-    except ValidationError as exc:
-        for error in exc.errors():
-            option = "AUTHWARD_" + "_".join(str(p) for p in error["loc"]).upper()
-            err.print(f"[red]error:[/] {option}: {error['msg']}")
-        raise typer.Exit(2) from None
 
 
 def _prepare(settings: Settings) -> None:
     """Migrate and make sure a signing key exists, before any worker starts."""
-    from authward.container import build_services
+    from authward.services.core import build_core
     from authward.storage.migrate import upgrade
 
-    upgrade(settings.database_url)
+    upgrade(settings.database.url)
 
     async def _keys() -> None:
-        svc = build_services(settings)
+        core = build_core(settings)
         try:
-            await svc.keys.ensure_signing_key()
+            await core.keys.ensure_signing_key()
         finally:
-            await svc.close()
+            await core.close()
 
     asyncio.run(_keys())
 
@@ -74,14 +48,14 @@ def serve(
     if config is not None:  # the workers build their settings from the environment
         os.environ["AUTHWARD_CONFIG"] = str(config)
     _prepare(settings)
-    err.print(f"authward listening on http://{settings.host}:{settings.port} ({settings.database_url.split('://')[0]})")
+    err.print(f"authward listening on http://{settings.server.host}:{settings.server.port} ({settings.database.url.split('://')[0]})")
     uvicorn.run(
         "authward.asgi:create_from_env",
         factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level=settings.log_level,
+        host=settings.server.host,
+        port=settings.server.port,
+        workers=settings.server.workers,
+        log_level=settings.server.log_level,
         proxy_headers=False,
         access_log=False,
     )
@@ -92,7 +66,7 @@ def migrate(config: ConfigOption = None) -> None:
     settings = _settings(config)
     from authward.storage.migrate import upgrade
 
-    upgrade(settings.database_url)
+    upgrade(settings.database.url)
     err.print("database is up to date")
 
 
@@ -106,14 +80,14 @@ def keys_rotate(config: ConfigOption = None) -> None:
     """Add a new signing key; the old one stays in the JWKS until its tokens have expired."""
     settings = _settings(config)
     _prepare(settings)
-    from authward.container import build_services
+    from authward.services.core import build_core
 
     async def _rotate() -> str:
-        svc = build_services(settings)
+        core = build_core(settings)
         try:
-            return await svc.keys.rotate()
+            return await core.keys.rotate()
         finally:
-            await svc.close()
+            await core.close()
 
     typer.echo(asyncio.run(_rotate()))
 
@@ -122,14 +96,14 @@ def keys_rotate(config: ConfigOption = None) -> None:
 def keys_list(config: ConfigOption = None) -> None:
     """List the keys still in the JWKS."""
     settings = _settings(config)
-    from authward.container import build_services
-    from authward.services.clock import utc_now
+    from authward.clock import utc_now
+    from authward.storage.db import Database
     from authward.storage.repos import keys as keys_repo
 
     async def _list() -> list[dict[str, object]]:
-        svc = build_services(settings)
+        db = Database(settings.database.url)
         try:
-            async with svc.db.read() as session:
+            async with db.read() as session:
                 rows = await keys_repo.live_keys(session, utc_now())
             return [
                 {"kid": r.kid, "algorithm": r.algorithm, "created_at": r.created_at.isoformat(),
@@ -138,7 +112,7 @@ def keys_list(config: ConfigOption = None) -> None:
                 for r in rows
             ]
         finally:
-            await svc.close()
+            await db.dispose()
 
     typer.echo(json.dumps(asyncio.run(_list()), indent=2))
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
 from authward.client.core import ClientState, Flow, RequestSpec, body, parse_model, send
-from authward.client.errors import InvalidRequest, NotFound, NotSupportedByServer, SessionRevoked, UnexpectedResponse
+from authward.client.errors import InvalidRequest, SessionRevoked, UnexpectedResponse
 from authward.client.models import (
     MfaStatus,
     PersonalAccessToken,
@@ -201,8 +201,4 @@ def revoke_pat(state: ClientState, pat_id: str) -> Flow[None]:
 
     Raises `NotFound` for an id that is not one of the user's tokens.
     """
-    try:
-        yield from send(RequestSpec("DELETE", f"/pat/{quote(pat_id, safe='')}", auth=True))
-    except NotSupportedByServer as exc:
-        yield from list_pats(state)  # answers: then the route exists and the token does not
-        raise NotFound(404, "not-found", f"No personal access token {pat_id!r} for this user") from exc
+    yield from send(RequestSpec("DELETE", f"/pat/{quote(pat_id, safe='')}", auth=True))

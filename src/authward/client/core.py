@@ -130,7 +130,7 @@ def error_for(response: httpx.Response) -> AuthError:
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         message = body.get("message")
         return error_from_response(status, body["error"], str(message or body["error"]), route=route)
-    code = "not-found" if status == 404 else "internal-server-error" if status >= 500 else "unexpected-response"
+    code = "route-not-found" if status == 404 else "internal-server-error" if status >= 500 else "unexpected-response"
     snippet = response.text[:200].strip()
     return error_from_response(status, code, f"{route}: HTTP {status} {snippet}".strip(), route=route)
 

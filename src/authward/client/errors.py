@@ -6,7 +6,7 @@ failures use the same three fields with codes of their own (marked *client* belo
     AuthError                       status, error, message
     ├── NetworkError                (client) server unreachable, timeout, broken connection
     ├── UnexpectedResponse          (client) a body that is not what the contract promises
-    ├── NotSupportedByServer        404 not-found / 405: this server version lacks the route
+    ├── NotSupportedByServer        404 route-not-found / 405: this server version lacks the route
     ├── NotLoggedIn                 (client) no session in storage for this server
     │   └── TokenExpired            (client) the access token expired and cannot be refreshed
     ├── SessionRevoked              invalid-refresh-token: the refresh token is dead; log in again
@@ -130,7 +130,7 @@ class InvalidRequest(AuthError):
 
 
 class NotFound(AuthError):
-    """The route exists but the thing asked for does not (flows raise it where they can tell)."""
+    """The route exists but the thing asked for does not (`not-found`; a missing route is `route-not-found`)."""
 
 
 class Forbidden(AuthError):
@@ -168,7 +168,8 @@ _BY_CODE: dict[str, type[AuthError]] = {
     "no-totp-secret": MfaError,
     "mfa-type-not-found": MfaError,
     "totp-already-active": MfaError,
-    "not-found": NotSupportedByServer,
+    "route-not-found": NotSupportedByServer,
+    "not-found": NotFound,
     "method-not-allowed": NotSupportedByServer,
     "too-many-requests": RateLimited,
 }

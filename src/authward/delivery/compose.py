@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 from authward.delivery.email import OutgoingEmail
 from authward.delivery.templates import EmailTemplates, Template, duration_phrase
-from authward.services.tickets import LINK_TYPES, TicketKind
 from authward.settings import Settings
+from authward.storage.ticket_kinds import LINK_TYPES, TicketKind
 
 TEMPLATE_OF: dict[TicketKind, Template] = {
     TicketKind.VERIFY_EMAIL: Template.EMAIL_VERIFY,
@@ -36,13 +36,13 @@ class EmailComposer:
     def verify_link(self, ticket: str, kind: TicketKind, redirect_to: str) -> str:
         """Nhost's link: `<public url>/verify?ticket=...&type=...&redirectTo=...`."""
         query = urlencode({"ticket": ticket, "type": LINK_TYPES[kind], "redirectTo": redirect_to}, safe=":")
-        return f"{self._settings.public_url}/verify?{query}"
+        return f"{self._settings.server.public_url}/verify?{query}"
 
     def _context(self, who: Recipient, ttl_seconds: int) -> dict[str, object]:
-        locale = who.locale or self._settings.default_locale
+        locale = who.locale or self._settings.users.default_locale
         return {
             "displayName": who.display_name, "email": who.email, "newEmail": None,
-            "serverUrl": self._settings.public_url, "clientUrl": self._settings.client_url,
+            "serverUrl": self._settings.server.public_url, "clientUrl": self._settings.server.client_url,
             "expiresIn": duration_phrase(ttl_seconds, locale), "expiresInMinutes": max(1, ttl_seconds // 60),
             "link": None, "code": None, "ticket": None, "redirectTo": None,
         }

@@ -111,14 +111,14 @@ class OutboxMailer:
 
 
 def build_mailer(settings: Settings) -> Mailer:
-    if not settings.smtp_host:
+    if not settings.email.smtp_host:
         return OutboxMailer()
     return SmtpMailer(
-        settings.smtp_host,
-        settings.smtp_port,
-        settings.smtp_sender,
-        security=settings.smtp_secure,
-        username=settings.smtp_user,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        timeout=settings.smtp_timeout_seconds,
+        settings.email.smtp_host,
+        settings.email.smtp_port,
+        settings.email.smtp_sender,
+        security=settings.email.smtp_secure,
+        username=settings.email.smtp_user,
+        password=settings.email.smtp_password.get_secret_value() if settings.email.smtp_password else None,
+        timeout=settings.email.smtp_timeout_seconds,
     )

@@ -23,9 +23,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.background import Background
+from authward.clock import Clock, utc_now
 from authward.delivery.email import Mailer, OutgoingEmail
-from authward.services.background import Background
-from authward.services.clock import Clock, utc_now
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.models import OutboxMessage
@@ -59,7 +59,7 @@ class Postman:
     async def dispatch(self, message_ids: Sequence[uuid.UUID], *, wait: bool = True) -> None:
         """Deliver committed messages; wait for them at most the configured bound."""
         tasks = [self._background.spawn(self.deliver(mid), name=f"mail-{mid}") for mid in message_ids]
-        timeout = self._settings.email_send_wait_ms / 1000
+        timeout = self._settings.email.send_wait_ms / 1000
         if wait and tasks and timeout > 0:
             await asyncio.wait(tasks, timeout=timeout)
 
@@ -81,7 +81,7 @@ class Postman:
                 return None
             email = OutgoingEmail(row.recipient, row.subject, row.body_text, row.body_html)
         try:
-            await asyncio.wait_for(self.mailer.send(email), timeout=self._settings.smtp_timeout_seconds + 1)
+            await asyncio.wait_for(self.mailer.send(email), timeout=self._settings.email.smtp_timeout_seconds + 1)
         except Exception as exc:  # any failure is recorded and retried, never lost
             return await self._failed(message_id, email.to, attempt, _describe(exc))
         status = self.mailer.delivered_status
@@ -90,7 +90,7 @@ class Postman:
         return status
 
     async def _failed(self, message_id: uuid.UUID, recipient: str, attempt: int, error: str) -> str:
-        final = attempt >= self._settings.email_max_attempts
+        final = attempt >= self._settings.email.max_attempts
         async with self._db.write() as session:
             if final:
                 await outbox_repo.finish(session, message_id, outbox_repo.FAILED, self._clock(), scrub=False,
@@ -111,9 +111,9 @@ class Postman:
         stopped process once its first attempt should long be over.
         """
         n = row.attempts
-        attempt = self._settings.smtp_timeout_seconds + 1
-        wait = attempt + self._settings.email_send_wait_ms / 1000 + n * attempt
-        wait += self._settings.email_retry_base_seconds * (2**n - 1)
+        attempt = self._settings.email.smtp_timeout_seconds + 1
+        wait = attempt + self._settings.email.send_wait_ms / 1000 + n * attempt
+        wait += self._settings.email.retry_base_seconds * (2**n - 1)
         return now >= row.created_at + timedelta(seconds=wait)
 
     async def retry_due(self, now: datetime | None = None) -> int:
@@ -132,7 +132,7 @@ class Postman:
 
     async def close(self) -> None:
         """Let in-flight deliveries finish, bounded by the SMTP timeout."""
-        await self._background.drain(grace=self._settings.smtp_timeout_seconds + 2)
+        await self._background.drain(grace=self._settings.email.smtp_timeout_seconds + 2)
 
 
 def _describe(exc: BaseException) -> str:

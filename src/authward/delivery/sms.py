@@ -18,7 +18,7 @@ import httpx
 import orjson
 
 from authward import __version__
-from authward.services.clock import Clock, utc_now
+from authward.clock import Clock, utc_now
 from authward.settings import Settings, SmsProvider
 from authward.storage.db import Database
 from authward.storage.models import OutboxMessage
@@ -157,25 +157,25 @@ class WebhookSmsSender:
 
 def build_sms_sender(settings: Settings, db: Database, clock: Clock = utc_now) -> SmsSender:
     """The sender the settings choose (the settings validator has checked the provider's options)."""
-    if settings.sms_provider == SmsProvider.TWILIO:
-        assert settings.twilio_account_sid and settings.twilio_auth_token is not None
+    if settings.sms.provider == SmsProvider.TWILIO:
+        assert settings.sms.twilio_account_sid and settings.sms.twilio_auth_token is not None
         return TwilioSmsSender(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token.get_secret_value(),
-            from_number=settings.twilio_from,
-            messaging_service_sid=settings.twilio_messaging_service_sid,
-            base_url=settings.twilio_base_url,
-            timeout=settings.sms_timeout_seconds,
+            settings.sms.twilio_account_sid,
+            settings.sms.twilio_auth_token.get_secret_value(),
+            from_number=settings.sms.twilio_from,
+            messaging_service_sid=settings.sms.twilio_messaging_service_sid,
+            base_url=settings.sms.twilio_base_url,
+            timeout=settings.sms.timeout_seconds,
         )
-    if settings.sms_provider == SmsProvider.WEBHOOK:
-        assert settings.sms_webhook_url and settings.sms_webhook_secret is not None
+    if settings.sms.provider == SmsProvider.WEBHOOK:
+        assert settings.sms.webhook_url and settings.sms.webhook_secret is not None
         return WebhookSmsSender(
-            settings.sms_webhook_url,
-            settings.sms_webhook_secret.get_secret_value().encode(),
-            timeout=settings.sms_timeout_seconds,
+            settings.sms.webhook_url,
+            settings.sms.webhook_secret.get_secret_value().encode(),
+            timeout=settings.sms.timeout_seconds,
             clock=clock,
         )
-    if settings.sms_passwordless_enabled and not settings.dev_mode:
+    if settings.sms.passwordless_enabled and not settings.server.dev_mode:
         log.warning("AUTHWARD_SMS_PROVIDER=log: SMS codes go to the log and the outbox, not to phones; "
                     "use twilio or webhook in production")
     return LogSmsSender(db, clock)

@@ -1,25 +1,45 @@
-"""What a sign-in method is: its id, whether it is a first or second factor, the amr it adds."""
+"""What a sign-in method declares: who it is, how it is built, what it serves, what it maintains.
+
+A method is a package under `authward.methods` whose `__init__` exposes `METHOD = Method(...)`,
+plus one line in methods/registry.py. The identity (`MethodInfo`: id, factor, amr) lives in the
+catalogue of services/method_info.py, where the sign-in completion reads it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter
+
+from authward.services.core import Core
+from authward.services.method_info import Factor, MethodInfo
+from authward.services.runtime import Job
+from authward.settings import Settings
+
+__all__ = ["Built", "Factor", "Job", "Method", "MethodInfo"]
 
 
-class Factor(StrEnum):
-    FIRST = "first"
-    SECOND = "second"
+def _always(_: Settings) -> bool:
+    return True
 
 
 @dataclass(frozen=True)
-class MethodInfo:
-    id: str
-    factor: Factor
-    amr: str  # RFC 8176 authentication method reference
+class Built:
+    """What a method's `build` made: its services (routes ask for them by type) and its maintenance."""
+
+    services: tuple[object, ...]
+    jobs: tuple[Job, ...] = ()
 
 
-PASSWORD = MethodInfo("password", Factor.FIRST, "pwd")
-TOTP = MethodInfo("totp", Factor.SECOND, "otp")
-RECOVERY_CODE = MethodInfo("recovery_code", Factor.SECOND, "otp")
-# Added to `amr` once a second factor completed the authentication (RFC 8176 "mfa").
-MFA_AMR = "mfa"
+@dataclass(frozen=True)
+class Method:
+    info: MethodInfo
+    # Explicit construction from the core services it needs (what it needs injected: see its build).
+    build: Callable[[Core], Built]
+    # The routers it serves, per face name ("nhost", "yat", ...); a face mounts the ones named for it.
+    routers: Mapping[str, Sequence[APIRouter]] = field(default_factory=dict)
+    # Mounted at all? Nhost answers `disabled-endpoint` for a method configured off, so the methods
+    # of the Nhost face stay mounted and refuse in their service; a method without that contract may
+    # leave its routes out.
+    enabled: Callable[[Settings], bool] = _always

@@ -2,17 +2,18 @@
 
 Every decode pins the algorithm of the key found by `kid` (never the header's `alg`), requires
 `exp`, `iat`, `iss` and `sub`, and checks the issuer: alg-confusion, `none` and unknown-kid
-tokens are rejected (RFC 8725).
+tokens are rejected (RFC 8725). A caller may require an audience (`aud`, RFC 7519 §4.1.3), and
+the codec's `accept` rule says what counts as an access token at all (the Nhost face: Hasura claims
+for the token's subject), so an ID token signed by the same key is not taken for one.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import jwt
-
-from authward.services.keys import KeyRing
 
 # Tokens are verified by the server that signed them (or its peers): little skew to allow for.
 LEEWAY_SECONDS = 5
@@ -25,11 +26,31 @@ class InvalidToken(Exception):
     """The token is malformed, forged, expired, or not ours."""
 
 
+class SigningKeyView(Protocol):
+    @property
+    def kid(self) -> str: ...
+    @property
+    def algorithm(self) -> str: ...
+    @property
+    def public_key(self) -> Any: ...
+    @property
+    def private_key(self) -> Any | None: ...
+
+
+class KeySource(Protocol):
+    """What the codec needs of a key ring (services/keys.py): the key to sign with, keys by kid."""
+
+    @property
+    def signing_key(self) -> SigningKeyView: ...
+
+    async def verification_key_or_reload(self, kid: str) -> SigningKeyView | None: ...
+
+
 class AccessTokenCodec:
-    def __init__(self, ring: KeyRing, issuer: str, namespace: str) -> None:
+    def __init__(self, ring: KeySource, issuer: str, accept: Callable[[dict[str, Any]], bool]) -> None:
         self._ring = ring
         self._issuer = issuer
-        self._namespace = namespace
+        self._accept = accept
         self._options: Any = {"require": REQUIRED_CLAIMS, "verify_aud": False}
         self._verified: dict[str, dict[str, Any]] = {}
 
@@ -41,22 +62,26 @@ class AccessTokenCodec:
             claims, key.private_key, algorithm=key.algorithm, headers={"kid": key.kid, "typ": "JWT"}
         )
 
-    async def decode(self, token: str) -> dict[str, Any]:
+    async def decode(self, token: str, *, audience: str | None = None) -> dict[str, Any]:
         """The verified claims of one of our access tokens, or InvalidToken.
+
+        With `audience`, the token's `aud` (a string or a list) must name it.
 
         A token verified before is answered from memory until its `exp`: the cache is keyed by the
         whole token, signature included, so it can only ever return what a full check returned.
         Keys are never withdrawn before every token they signed has expired (see KeyRing.rotate).
         """
-        cached = self._verified.get(token)
-        if cached is not None:
-            if cached["exp"] + LEEWAY_SECONDS > time.time():
-                return cached
+        claims = self._verified.get(token)
+        if claims is not None and not claims["exp"] + LEEWAY_SECONDS > time.time():
             del self._verified[token]
-        claims = await self._decode(token)
-        if len(self._verified) >= VERIFIED_CACHE_SIZE:
-            self._verified.clear()
-        self._verified[token] = claims
+            claims = None
+        if claims is None:
+            claims = await self._decode(token)
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.clear()
+            self._verified[token] = claims
+        if audience is not None and not _names_audience(claims.get("aud"), audience):
+            raise InvalidToken("wrong audience")
         return claims
 
     async def _decode(self, token: str) -> dict[str, Any]:
@@ -83,7 +108,12 @@ class AccessTokenCodec:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken(str(exc)) from exc
-        hasura = claims.get(self._namespace)
-        if not isinstance(hasura, dict) or hasura.get("x-hasura-user-id") != claims["sub"]:
+        if not isinstance(claims.get("exp"), int | float) or not self._accept(claims):
             raise InvalidToken("not an access token")
         return claims
+
+
+def _names_audience(aud: Any, audience: str) -> bool:
+    if isinstance(aud, str):
+        return aud == audience
+    return isinstance(aud, list) and audience in aud

@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.services import audit
-from authward.services.clock import Clock, utc_now
 from authward.services.users import ProfileOptions, new_user
 from authward.settings import Settings
 from authward.storage.models import User
@@ -48,7 +48,7 @@ async def mark_email_proven(session: AsyncSession, user: User, settings: Setting
     if user.email_verified:
         return
     now = clock()
-    if settings.email_verification_required and user.password_hash is not None:
+    if settings.users.email_verification_required and user.password_hash is not None:
         user.password_hash = None
         await tokens_repo.revoke_all_for_user(session, user.id)
         audit.record(session, "user.unverified_password_dropped", now, user.id)
@@ -69,7 +69,7 @@ async def user_for_proven_email(
     if user is not None:
         await mark_email_proven(session, user, settings, clock)
         return user
-    if settings.disable_signup:
+    if settings.users.disable_signup:
         raise AuthError(ErrorCode.SIGNUP_DISABLED)
     user = new_user(settings, options_from_payload(options), email=email, clock=clock)
     user.email_verified = True

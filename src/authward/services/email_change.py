@@ -7,12 +7,12 @@ if it is still the pending one and still free.
 
 from __future__ import annotations
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.security.redirects import RedirectPolicy
 from authward.services import audit
-from authward.services.clock import Clock, utc_now
 from authward.services.ticket_mail import TicketMail, recipient_of
-from authward.services.tickets import TicketKind
+from authward.services.tickets import TicketKind, TicketOwner
 from authward.services.users import normalise_email, registered_user_for_change
 from authward.settings import Settings
 from authward.storage.db import Database
@@ -39,9 +39,9 @@ class EmailChangeService:
             now = self._clock()
             user.new_email = normalised
             user.updated_at = now
-            await self._mail.tickets.retire(session, TicketKind.EMAIL_CONFIRM_CHANGE, user_id=user.id)
+            await self._mail.tickets.retire(session, TicketKind.EMAIL_CONFIRM_CHANGE, TicketOwner(user_id=user.id))
             message_id = await self._mail.stage_link(
-                session, TicketKind.EMAIL_CONFIRM_CHANGE, self._settings.email_link_expires_in,
+                session, TicketKind.EMAIL_CONFIRM_CHANGE, self._settings.email.link_expires_in,
                 recipient_of(user, to=normalised), redirect, user_id=user.id, payload={"newEmail": normalised},
                 new_email=normalised,
             )

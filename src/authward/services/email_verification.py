@@ -12,8 +12,8 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.background import Background
 from authward.security.redirects import RedirectPolicy
-from authward.services.background import Background
 from authward.services.ticket_mail import TicketMail, recipient_of
 from authward.services.tickets import TicketKind
 from authward.services.users import normalise_email
@@ -41,12 +41,12 @@ class EmailVerificationService:
 
     def wanted_for(self, user: User) -> bool:
         """Does a new user get a verification email? Only when verification is required and it can sign in."""
-        return self._settings.email_verification_required and not user.email_verified and not user.disabled \
+        return self._settings.users.email_verification_required and not user.email_verified and not user.disabled \
             and user.email is not None
 
     async def stage(self, session: AsyncSession, user: User, redirect_to: str) -> uuid.UUID:
         return await self._mail.stage_link(
-            session, TicketKind.VERIFY_EMAIL, self._settings.email_verification_expires_in, recipient_of(user),
+            session, TicketKind.VERIFY_EMAIL, self._settings.email.verification_expires_in, recipient_of(user),
             redirect_to, user_id=user.id,
         )
 

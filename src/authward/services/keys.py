@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
+from authward.clock import Clock, utc_now
 from authward.security.secretbox import SecretBox
-from authward.services.clock import Clock, utc_now
 from authward.settings import JwtAlgorithm
 from authward.storage.db import Database
 from authward.storage.models import SigningKey

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.background import Background
+from authward.clock import Clock, utc_now
 from authward.delivery.compose import Recipient
 from authward.errors import AuthError, ErrorCode
 from authward.security.redirects import RedirectPolicy
-from authward.services.background import Background
-from authward.services.clock import Clock, utc_now
 from authward.services.ticket_mail import TicketMail, recipient_of
 from authward.services.users import ProfileOptions, new_user, normalise_email
 from authward.settings import Settings
@@ -65,7 +65,7 @@ class PasswordlessEmail:
     def prepare(self, email: str, options: ProfileOptions, *, sign_up: bool, enabled: bool) -> PasswordlessRequest:
         if not enabled:
             raise AuthError(ErrorCode.DISABLED_ENDPOINT)
-        if sign_up and self._settings.disable_signup:
+        if sign_up and self._settings.users.disable_signup:
             raise AuthError(ErrorCode.SIGNUP_DISABLED)
         normalised = normalise_email(email)
         new_user(self._settings, options, email=normalised, clock=self._clock)  # validates the options
@@ -78,9 +78,9 @@ class PasswordlessEmail:
     def _may_send(self, request: PasswordlessRequest, user: User | None) -> bool:
         if user is not None:
             return not request.sign_up and not user.disabled
-        if self._settings.disable_signup:
+        if self._settings.users.disable_signup:
             return False
-        return request.sign_up or not self._settings.disable_auto_signup
+        return request.sign_up or not self._settings.users.disable_auto_signup
 
     async def _run(self, request: PasswordlessRequest, stage: Stager) -> None:
         message_id = None

@@ -1,6 +1,7 @@
 """The single issuer of sessions: mints access tokens, issues and rotates refresh tokens.
 
-Every sign-in method ends in `SessionService.issue(...)`; no other code creates a token.
+Only the sign-in completion (services/sign_in.py) calls `SessionService.issue(...)`; no other code
+creates a token. A refresh re-applies the sign-in policy (a user disabled since is refused).
 
 Refresh tokens are 256-bit random values, stored only as SHA-256. Rotation creates a child row in
 the same family. Reuse of a rotated token inside `refresh_token_reuse_interval` returns the same
@@ -16,14 +17,16 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.security.jwt import AccessTokenCodec
+from authward.security.secrets_at_rest import format_token, hash_secret
 from authward.services import audit
-from authward.services.clock import Clock, utc_now
+from authward.services.claims import AccessClaims, TokenGrant
+from authward.services.sign_in_policy import SignInPolicy
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.models import RefreshToken, User
@@ -43,22 +46,13 @@ class IssuedSession:
     user: User
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def format_token(raw: bytes) -> str:
-    """32 bytes as two UUID-shaped hex groups: fits the Nhost spec's (unanchored) UUID pattern."""
-    h = raw.hex()
-    parts = [h[0:8], h[8:12], h[12:16], h[16:20], h[20:32], h[32:40], h[40:44], h[44:48], h[48:52], h[52:64]]
-    return "-".join(parts)
-
-
 class SessionService:
-    def __init__(self, db: Database, codec: AccessTokenCodec, settings: Settings, successor_key: bytes,
-                 clock: Clock = utc_now) -> None:
+    def __init__(self, db: Database, codec: AccessTokenCodec, claims: AccessClaims, policy: SignInPolicy,
+                 settings: Settings, successor_key: bytes, clock: Clock = utc_now) -> None:
         self._db = db
         self._codec = codec
+        self._claims = claims
+        self._policy = policy
         self._settings = settings
         self._successor_key = successor_key
         self._clock = clock
@@ -68,14 +62,13 @@ class SessionService:
         self,
         session: AsyncSession,
         user: User,
-        amr: list[str],
+        grant: TokenGrant,
         *,
-        user_agent: str | None = None,
         elevated: bool = False,
     ) -> IssuedSession:
         """Start a new session (a new refresh-token family) inside the caller's unit of work.
 
-        `elevated=True` only for a fresh authentication (see security/elevation.py): the access
+        `elevated=True` only for a fresh authentication (see services/elevation.py): the access
         token then carries `x-hasura-auth-elevated`; tokens refreshed from it do not.
         """
         now = self._clock()
@@ -86,58 +79,38 @@ class SessionService:
             family_id=family_id,
             parent_id=None,
             user_id=user.id,
-            token_hash=hash_token(token),
+            token_hash=hash_secret(token),
             status="active",
             created_at=now,
             expires_at=self._sliding_expiry(now, now + self._absolute),
             family_expires_at=now + self._absolute,
-            amr=amr,
+            amr=list(grant.amr),
             auth_time=now,
-            user_agent=(user_agent or "")[:512] or None,
+            user_agent=(grant.user_agent or "")[:512] or None,
+            client_id=grant.client_id,
+            scopes=list(grant.scopes) if grant.client_id is not None else None,
         )
         await tokens_repo.add(session, row)
         await users_repo.touch_last_seen(session, user.id, now)
-        audit.record(session, "session.issued", now, user.id, amr=amr, family_id=str(family_id))
+        audit.record(session, "session.issued", now, user.id, amr=row.amr, family_id=str(family_id),
+                     client_id=grant.client_id)
         return self._session(user, row, token, now, elevated=elevated)
 
     @property
     def _absolute(self) -> timedelta:
-        return timedelta(seconds=self._settings.refresh_token_absolute_lifetime)
+        return timedelta(seconds=self._settings.tokens.refresh_token_absolute_lifetime)
 
     def _sliding_expiry(self, now: datetime, family_expires_at: datetime) -> datetime:
-        return min(now + timedelta(seconds=self._settings.refresh_token_expires_in), family_expires_at)
+        return min(now + timedelta(seconds=self._settings.tokens.refresh_token_expires_in), family_expires_at)
 
     def _session(
         self, user: User, row: RefreshToken, token: str, now: datetime, *, elevated: bool = False
     ) -> IssuedSession:
-        ttl = self._settings.access_token_expires_in
-        claims = self.access_claims(user, row.amr, row.auth_time, now, ttl, elevated=elevated)
+        ttl = self._settings.tokens.access_token_expires_in
+        grant = TokenGrant(amr=list(row.amr), client_id=row.client_id, scopes=tuple(row.scopes or ()))
+        claims = self._claims.build(user, grant, row.auth_time, now, ttl, elevated=elevated)
         # refreshTokenId names the session (the family): stable across rotations, as Nhost's.
         return IssuedSession(self._codec.encode(claims), ttl, token, row.family_id, user)
-
-    def access_claims(
-        self, user: User, amr: list[str], auth_time: datetime, now: datetime, ttl: int, *, elevated: bool = False
-    ) -> dict[str, Any]:
-        roles = list(dict.fromkeys([*user.roles, user.default_role]))
-        iat = int(now.timestamp())
-        claims: dict[str, Any] = {
-            "sub": str(user.id),
-            "jti": uuid.uuid4().hex,  # two tokens minted in the same second are still distinct
-            "iss": self._settings.public_url,
-            "iat": iat,
-            "exp": iat + ttl,
-            "auth_time": int(auth_time.timestamp()),
-            "amr": amr,
-            self._settings.jwt_claims_namespace: {
-                "x-hasura-user-id": str(user.id),
-                "x-hasura-default-role": user.default_role,
-                "x-hasura-allowed-roles": roles,
-                "x-hasura-user-is-anonymous": "true" if user.is_anonymous else "false",
-            },
-        }
-        if elevated:  # Nhost's elevation claim: the user id (rule in security/elevation.py)
-            claims[self._settings.jwt_claims_namespace]["x-hasura-auth-elevated"] = str(user.id)
-        return claims
 
     # -- rotation
     def successor_of(self, token: str) -> str:
@@ -153,11 +126,11 @@ class SessionService:
 
     async def _rotate(self, session: AsyncSession, token: str) -> IssuedSession | AuthError:
         now = self._clock()
-        row = await tokens_repo.get_by_hash(session, hash_token(token))
+        row = await tokens_repo.get_by_hash(session, hash_secret(token))
         if row is None or row.status == "revoked":
             return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
         if await tokens_repo.lock_family(session, row.family_id):
-            row = await tokens_repo.get_by_hash(session, hash_token(token))  # as it is under the lock
+            row = await tokens_repo.get_by_hash(session, hash_secret(token))  # as it is under the lock
             if row is None or row.status == "revoked":
                 return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
         if row.status == "active":
@@ -168,7 +141,7 @@ class SessionService:
                 return user
             if await tokens_repo.claim_for_rotation(session, row.id, now):
                 return await self._issue_successor(session, row, token, user, now)
-            row = await tokens_repo.get_by_hash(session, hash_token(token))  # lost a race: re-read
+            row = await tokens_repo.get_by_hash(session, hash_secret(token))  # lost a race: re-read
             if row is None or row.status != "rotated":
                 return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
         return await self._reuse(session, row, token, now)
@@ -182,7 +155,7 @@ class SessionService:
             family_id=parent.family_id,
             parent_id=parent.id,
             user_id=parent.user_id,
-            token_hash=hash_token(successor),
+            token_hash=hash_secret(successor),
             status="active",
             created_at=now,
             expires_at=self._sliding_expiry(now, parent.family_expires_at),
@@ -190,6 +163,8 @@ class SessionService:
             amr=parent.amr,
             auth_time=parent.auth_time,
             user_agent=parent.user_agent,
+            client_id=parent.client_id,
+            scopes=parent.scopes,
         )
         await tokens_repo.add(session, child)
         await users_repo.touch_last_seen(session, user.id, now)
@@ -199,12 +174,12 @@ class SessionService:
         self, session: AsyncSession, row: RefreshToken, token: str, now: datetime
     ) -> IssuedSession | AuthError:
         """A rotated token came back: inside the interval, hand out the live successor; else revoke."""
-        interval = timedelta(seconds=self._settings.refresh_token_reuse_interval)
+        interval = timedelta(seconds=self._settings.tokens.refresh_token_reuse_interval)
         if interval and row.rotated_at is not None and now - row.rotated_at <= interval:
             current = token
             for _ in range(MAX_SUCCESSOR_WALK):
                 current = self.successor_of(current)
-                child = await tokens_repo.get_by_hash(session, hash_token(current))
+                child = await tokens_repo.get_by_hash(session, hash_secret(current))
                 if child is None or child.status == "revoked":
                     break
                 if child.status == "active":
@@ -223,12 +198,7 @@ class SessionService:
         user = await users_repo.get(session, row.user_id)
         if user is None:
             return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
-        if user.disabled:
-            return AuthError(ErrorCode.DISABLED_USER)
-        if self._settings.email_verification_required and not user.email_verified and not user.is_anonymous \
-                and user.email is not None:
-            return AuthError(ErrorCode.UNVERIFIED_USER)
-        return user
+        return self._policy.refusal(user) or user
 
     # -- ending
     async def sign_out(self, token: str | None, user_id: uuid.UUID | None, everywhere: bool) -> None:
@@ -240,7 +210,7 @@ class SessionService:
                 audit.record(session, "session.signed_out_everywhere", now, user_id)
                 return
             if token:
-                row = await tokens_repo.get_by_hash(session, hash_token(token))
+                row = await tokens_repo.get_by_hash(session, hash_secret(token))
                 if row is not None:
                     await tokens_repo.revoke_family(session, row.family_id)
                     audit.record(session, "session.signed_out", now, row.user_id)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.delivery.compose import EmailComposer, Recipient
 from authward.delivery.postman import Postman
-from authward.services.tickets import TicketKind, TicketService
+from authward.services.tickets import TicketKind, TicketOwner, TicketService
 from authward.storage.models import User
 
 
@@ -41,7 +41,7 @@ class TicketMail:
         new_email: str | None = None,
     ) -> uuid.UUID:
         """Issue a link ticket and queue its email; the outbox row id, for `dispatch` after the commit."""
-        ticket = await self.tickets.issue(session, kind, ttl_seconds, user_id=user_id, payload=payload)
+        ticket = await self.tickets.issue(session, kind, ttl_seconds, TicketOwner(user_id, who.to), payload)
         email = self.composer.link_email(who, kind, ticket, redirect_to, ttl_seconds, new_email=new_email)
         return await self.postman.stage(session, email)
 
@@ -54,8 +54,8 @@ class TicketMail:
         user_id: uuid.UUID | None,
         payload: dict[str, Any] | None = None,
     ) -> uuid.UUID:
-        code = await self.tickets.issue_code(session, TicketKind.EMAIL_OTP, ttl_seconds, user_id=user_id,
-                                             email=who.to, payload=payload)
+        code = await self.tickets.issue_code(session, TicketKind.EMAIL_OTP, ttl_seconds, TicketOwner(user_id, who.to),
+                                             payload)
         return await self.postman.stage(session, self.composer.code_email(who, code, ttl_seconds))
 
     async def dispatch(self, message_id: uuid.UUID | None, *, wait: bool = True) -> None:

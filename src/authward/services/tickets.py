@@ -1,56 +1,53 @@
-"""Single-use, expiring, type-bound tickets for the email flows, stored hashed.
+"""The one service for every single-use secret: email links and codes, SMS codes, MFA tickets, and
+what comes next (WebAuthn challenges, OAuth codes and states, invitations).
 
-A link ticket is `<kind>:<43 url-safe chars>` (256 random bits), the Nhost shape
-(`passwordReset:...`); the database keeps only the SHA-256 of the whole string, so the kind is part
-of what is hashed and a ticket cannot be replayed as another kind. Redeeming one marks it used with
-a conditional UPDATE: two concurrent redemptions cannot both succeed.
-
-A code ticket holds a 6-digit code as a keyed HMAC bound to the ticket id and the address (a stolen
-database does not let anyone try codes offline); each code allows a few guesses, counted atomically.
+Two shapes, one table:
+- a *bearer ticket* is `<kind>:<43 url-safe chars>` (256 random bits), the Nhost shape
+  (`passwordReset:...`, `mfaTotp:...`); the database keeps only the SHA-256 of the whole string, so
+  the kind is part of what is hashed and a ticket cannot be replayed as another kind;
+- a *code* (`CODE_KINDS`) is six digits a person types, stored as a keyed HMAC bound to the ticket
+  id and the owner's address (a stolen database does not let anyone try codes offline), found by
+  (kind, owner); issuing one retires the owner's earlier codes of that kind.
+Redemption is a conditional UPDATE (single use under races); guesses are counted atomically, and
+errors are returned rather than raised where the caller must commit the counted attempt.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import uuid
-from datetime import timedelta
-from enum import StrEnum
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.security.codes import CodeHasher, new_code
-from authward.services.clock import Clock, utc_now
+from authward.security.secrets_at_rest import hash_secret
 from authward.storage.models import Ticket
 from authward.storage.repos import tickets as tickets_repo
+from authward.storage.ticket_kinds import CODE_KINDS, LINK_TYPES, TicketKind
 
+__all__ = ["LINK_TYPES", "TicketKind", "TicketOwner", "TicketService", "kind_of"]
 
-class TicketKind(StrEnum):
-    """Values are Nhost's ticket prefixes (and the `type` that `/verify` redirects with)."""
-
-    VERIFY_EMAIL = "verifyEmail"
-    PASSWORDLESS_EMAIL = "passwordlessEmail"
-    PASSWORD_RESET = "passwordReset"  # noqa: S105 - a ticket kind
-    EMAIL_CONFIRM_CHANGE = "emailConfirmChange"
-    EMAIL_OTP = "otpEmail"  # never in a link: redeemed by /signin/otp/email/verify
-
-
-# The `type` query parameter Nhost puts in its links (deprecated and ignored by /verify).
-LINK_TYPES: dict[TicketKind, str] = {
-    TicketKind.VERIFY_EMAIL: "emailVerify",
-    TicketKind.PASSWORDLESS_EMAIL: "signinPasswordless",
-    TicketKind.PASSWORD_RESET: "passwordReset",
-    TicketKind.EMAIL_CONFIRM_CHANGE: "emailConfirmChange",
-}
-EMAIL_KINDS = [kind.value for kind in TicketKind]
 MAX_TICKET_LENGTH = 128
+T = TypeVar("T")
 
 
-def hash_ticket(ticket: str) -> str:
-    return hashlib.sha256(ticket.encode()).hexdigest()
+@dataclass(frozen=True)
+class TicketOwner:
+    """Who a secret belongs to: a user, and/or the address or client it is bound to.
+
+    Codes are always bound to an address (the email or phone number they were sent to); bearer
+    tickets usually to a user, or to an address that has no user yet (a pending sign-up).
+    """
+
+    user_id: uuid.UUID | None = None
+    address: str | None = None
 
 
 def kind_of(ticket: str) -> TicketKind | None:
@@ -68,106 +65,128 @@ class TicketService:
         self._codes = CodeHasher(code_key)
         self._clock = clock
 
-    # -- links
+    def _row(self, kind: TicketKind, ttl_seconds: int, owner: TicketOwner, secret_hash: str,
+             payload: dict[str, Any] | None, ticket_id: uuid.UUID | None = None) -> Ticket:
+        now = self._clock()
+        return Ticket(
+            id=ticket_id or uuid.uuid4(), user_id=owner.user_id, owner=owner.address, kind=kind.value,
+            secret_hash=secret_hash, created_at=now, expires_at=now + timedelta(seconds=ttl_seconds),
+            consumed_at=None, attempts=0, payload=payload or {},
+        )
+
+    # -- bearer tickets
     async def issue(
-        self,
-        session: AsyncSession,
-        kind: TicketKind,
-        ttl_seconds: int,
-        *,
-        user_id: uuid.UUID | None,
+        self, session: AsyncSession, kind: TicketKind, ttl_seconds: int, owner: TicketOwner,
         payload: dict[str, Any] | None = None,
     ) -> str:
         """A new ticket inside the caller's unit of work; the plaintext is returned once, never stored."""
-        if kind is TicketKind.EMAIL_OTP:
+        if kind in CODE_KINDS:
             raise ValueError("codes are issued with issue_code")
-        now = self._clock()
         ticket = f"{kind.value}:{secrets.token_urlsafe(32)}"
-        await tickets_repo.add(session, Ticket(
-            id=uuid.uuid4(), user_id=user_id, kind=kind.value, secret_hash=hash_ticket(ticket), created_at=now,
-            expires_at=now + timedelta(seconds=ttl_seconds), consumed_at=None, attempts=0, payload=payload or {},
-        ))
+        await tickets_repo.add(session, self._row(kind, ttl_seconds, owner, hash_secret(ticket), payload))
         return ticket
 
-    async def peek(self, session: AsyncSession, ticket: str, kinds: set[TicketKind]) -> Ticket:
+    async def peek(
+        self, session: AsyncSession, ticket: str, kinds: Iterable[TicketKind], *, lock: bool = False
+    ) -> Ticket:
         """The live ticket, not used: unknown, expired, used and wrong-kind tickets are `invalid-ticket`."""
         kind = kind_of(ticket) if len(ticket) <= MAX_TICKET_LENGTH else None
-        if kind is None or kind not in kinds or kind is TicketKind.EMAIL_OTP:
+        if kind is None or kind not in set(kinds) or kind in CODE_KINDS:
             raise AuthError(ErrorCode.INVALID_TICKET)
-        row = await tickets_repo.get_by_hash(session, hash_ticket(ticket))
+        row = await tickets_repo.get_by_hash(session, hash_secret(ticket), lock=lock)
         if row is None or row.kind != kind.value or row.consumed_at is not None or row.expires_at <= self._clock():
             raise AuthError(ErrorCode.INVALID_TICKET)
         return row
 
-    async def redeem(self, session: AsyncSession, ticket: str, kinds: set[TicketKind]) -> Ticket:
+    async def redeem(self, session: AsyncSession, ticket: str, kinds: Iterable[TicketKind]) -> Ticket:
         """Use a ticket once (a conditional UPDATE: of two concurrent redemptions, one wins)."""
         row = await self.peek(session, ticket, kinds)
         if not await tickets_repo.consume(session, row.id, self._clock()):
             raise AuthError(ErrorCode.INVALID_TICKET)
         return row
 
-    async def retire(
-        self, session: AsyncSession, kind: TicketKind, *, user_id: uuid.UUID | None = None, email: str | None = None
-    ) -> int:
-        """Use up every outstanding ticket of `kind` of an owner (a password changed, a newer code...)."""
-        return await tickets_repo.consume_all_owned(session, kind.value, self._clock(), user_id=user_id, email=email)
+    async def redeem_checked(
+        self,
+        session: AsyncSession,
+        ticket: str,
+        kind: TicketKind,
+        max_attempts: int,
+        check: Callable[[Ticket], Awaitable[T | AuthError]],
+    ) -> T | AuthError:
+        """Use a ticket once `check` passes (an MFA ticket and its code); a failed check costs a guess.
+
+        The row is locked while `check` runs. Errors are returned so the caller commits the attempt.
+        """
+        try:
+            row = await self.peek(session, ticket, {kind}, lock=True)
+        except AuthError as exc:
+            return exc
+        if row.attempts >= max_attempts:
+            return AuthError(ErrorCode.OTP_TOO_MANY_ATTEMPTS)
+        outcome = await check(row)
+        if isinstance(outcome, AuthError):
+            await tickets_repo.claim_attempt(session, row.id, max_attempts)
+            return outcome
+        if not await tickets_repo.consume(session, row.id, self._clock()):
+            return AuthError(ErrorCode.INVALID_TICKET)
+        return outcome
 
     # -- codes
-    async def issued_since(
-        self, session: AsyncSession, kind: TicketKind, seconds: int, *, user_id: uuid.UUID | None, email: str
-    ) -> int:
-        since = self._clock() - timedelta(seconds=seconds)
-        return await tickets_repo.count_owned_since(session, kind.value, since, user_id=user_id, email=email)
-
     async def issue_code(
-        self,
-        session: AsyncSession,
-        kind: TicketKind,
-        ttl_seconds: int,
-        *,
-        user_id: uuid.UUID | None,
-        email: str,
+        self, session: AsyncSession, kind: TicketKind, ttl_seconds: int, owner: TicketOwner,
         payload: dict[str, Any] | None = None,
     ) -> str:
-        """A new code for `email`; earlier codes of the same owner stop working."""
-        now = self._clock()
-        await tickets_repo.consume_all_owned(session, kind.value, now, user_id=user_id, email=email)
+        """A new code for `owner.address`; the owner's earlier codes of this kind stop working."""
         code = new_code()
-        ticket_id = uuid.uuid4()
-        await tickets_repo.add(session, Ticket(
-            id=ticket_id, user_id=user_id, kind=kind.value, secret_hash=self._codes.digest(ticket_id, email, code),
-            created_at=now, expires_at=now + timedelta(seconds=ttl_seconds), consumed_at=None, attempts=0,
-            payload={**(payload or {}), "email": email},
-        ))
+        await self.store_code(session, kind, ttl_seconds, owner, code, payload)
         return code
 
-    async def redeem_code(
-        self,
-        session: AsyncSession,
-        kind: TicketKind,
-        code: str,
-        max_attempts: int,
-        *,
-        user_id: uuid.UUID | None,
-        email: str,
-    ) -> Ticket | AuthError:
-        """The ticket a right code opens, or the error to answer.
+    async def store_code(
+        self, session: AsyncSession, kind: TicketKind, ttl_seconds: int, owner: TicketOwner, code: str,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """Store a code made with `new_code()` and already delivered (an SMS goes out before any write)."""
+        if kind not in CODE_KINDS or owner.address is None:
+            raise ValueError("a code needs a code kind and an address")
+        await tickets_repo.consume_all_owned(session, kind.value, self._clock(), address=owner.address)
+        ticket_id = uuid.uuid4()
+        digest = self._codes.digest(ticket_id, owner.address, code)
+        await tickets_repo.add(session, self._row(kind, ttl_seconds, owner, digest, payload, ticket_id))
 
-        Errors are returned, not raised, so the caller commits the counted attempt before answering.
-        """
+    async def redeem_code(
+        self, session: AsyncSession, kind: TicketKind, code: str, max_attempts: int, address: str
+    ) -> Ticket | AuthError:
+        """The ticket a right code opens, or the error to answer (returned: commit the attempt first)."""
         now = self._clock()
-        row = await tickets_repo.latest_live_owned(session, kind.value, now, user_id=user_id, email=email)
+        row = await tickets_repo.latest_live_owned(session, kind.value, now, address=address)
         if row is None:
-            self._codes.digest(uuid.uuid4(), email, code)  # the same work as a real check
+            self._codes.digest(uuid.uuid4(), address, code)  # the same work as a real check
             return AuthError(ErrorCode.INVALID_OTP)
         if not await tickets_repo.claim_attempt(session, row.id, max_attempts):
-            return AuthError(ErrorCode.OTP_TOO_MANY_ATTEMPTS)
-        if not hmac.compare_digest(self._codes.digest(row.id, email, code), row.secret_hash):
+            # No guess left, or used meanwhile by a concurrent redemption (then it is simply not valid).
+            now_row = await tickets_repo.get_by_hash(session, row.secret_hash)
+            used = now_row is None or now_row.consumed_at is not None
+            return AuthError(ErrorCode.INVALID_OTP if used else ErrorCode.OTP_TOO_MANY_ATTEMPTS)
+        if not hmac.compare_digest(self._codes.digest(row.id, address, code), row.secret_hash):
             return AuthError(ErrorCode.INVALID_OTP)
         if not await tickets_repo.consume(session, row.id, now):
             return AuthError(ErrorCode.INVALID_OTP)
         return row
 
-    async def prune_dead(self, session: AsyncSession, keep_seconds: int = 86_400) -> int:
-        """Delete email tickets dead for longer than `keep_seconds` (the hourly code limit reads them)."""
-        return await tickets_repo.delete_dead(session, EMAIL_KINDS, self._clock() - timedelta(seconds=keep_seconds))
+    # -- by owner
+    async def issued_since(
+        self, session: AsyncSession, kind: TicketKind, owner: TicketOwner, seconds: float
+    ) -> list[datetime]:
+        """When the owner's tickets of `kind` were issued in the last `seconds`, newest first (send limits)."""
+        since = self._clock() - timedelta(seconds=seconds)
+        return await tickets_repo.created_since(session, kind.value, since, user_id=owner.user_id,
+                                                address=owner.address)
+
+    async def retire(self, session: AsyncSession, kind: TicketKind, owner: TicketOwner) -> int:
+        """Use up every outstanding ticket of `kind` of an owner (a password changed, MFA removed...)."""
+        return await tickets_repo.consume_all_owned(session, kind.value, self._clock(), user_id=owner.user_id,
+                                                    address=owner.address)
+
+    async def prune(self, session: AsyncSession, keep_seconds: int = 86_400) -> int:
+        """Delete tickets of every kind dead for longer than `keep_seconds` (send limits read a day back)."""
+        return await tickets_repo.delete_dead(session, self._clock() - timedelta(seconds=keep_seconds))

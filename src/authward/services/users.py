@@ -10,8 +10,8 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.services.clock import Clock, utc_now
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.models import User
@@ -54,11 +54,11 @@ class ProfileOptions:
 def resolve_roles(
     settings: Settings, default_role: str | None, allowed_roles: list[str] | None
 ) -> tuple[str, list[str]]:
-    allowed = list(dict.fromkeys(allowed_roles)) if allowed_roles is not None else list(settings.allowed_roles)
+    allowed = list(dict.fromkeys(allowed_roles)) if allowed_roles is not None else list(settings.users.allowed_roles)
     for role in allowed:
-        if role not in settings.allowed_roles:
+        if role not in settings.users.allowed_roles:
             raise AuthError(ErrorCode.ROLE_NOT_ALLOWED)
-    default = default_role if default_role is not None else settings.default_role
+    default = default_role if default_role is not None else settings.users.default_role
     if default not in allowed:
         raise AuthError(ErrorCode.DEFAULT_ROLE_MUST_BE_IN_ALLOWED_ROLES)
     return default, allowed
@@ -66,8 +66,8 @@ def resolve_roles(
 
 def resolve_locale(settings: Settings, locale: str | None) -> str:
     if locale is None:
-        return settings.default_locale
-    if locale not in settings.allowed_locales:
+        return settings.users.default_locale
+    if locale not in settings.users.allowed_locales:
         raise AuthError(ErrorCode.LOCALE_NOT_ALLOWED)
     return locale
 
@@ -91,7 +91,7 @@ def new_user(
         id=uuid.uuid4(),
         created_at=now,
         updated_at=now,
-        disabled=settings.disable_new_users,
+        disabled=settings.users.disable_new_users,
         display_name=options.display_name if options.display_name is not None else (email or ""),
         avatar_url="",
         locale=locale,
@@ -135,6 +135,15 @@ async def registered_user_for_change(session: AsyncSession, user_id: str) -> Use
         raise AuthError(ErrorCode.UNAUTHENTICATED)
     if user.disabled:
         raise AuthError(ErrorCode.DISABLED_USER)
+    if user.is_anonymous:
+        raise AuthError(ErrorCode.FORBIDDEN_ANONYMOUS)
+    return user
+
+
+async def load_registered_user(db: Database, user_id: str) -> User:
+    """The active, non-anonymous user behind a verified access token (an anonymous user may not own
+    credentials such as PATs, MFA or an email change: `forbidden-anonymous`)."""
+    user = await load_active_user(db, user_id)
     if user.is_anonymous:
         raise AuthError(ErrorCode.FORBIDDEN_ANONYMOUS)
     return user

@@ -84,6 +84,10 @@ class RefreshToken(Base):
     amr: Mapped[list[str]] = mapped_column(JsonType, default=list)
     auth_time: Mapped[datetime] = mapped_column(UtcDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    # The OAuth client the family was issued to, and the scopes it was granted (None: a first-party
+    # session of the Nhost face). A refresh keeps both; a narrower scope set never widens again.
+    client_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    scopes: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
 
 
 class SigningKey(Base):
@@ -102,14 +106,22 @@ class SigningKey(Base):
 
 
 class Ticket(Base):
-    """Single-use, expiring, type-bound secrets (email links, OTP codes, MFA tickets), stored hashed."""
+    """Every single-use secret (email link or code, SMS code, MFA ticket, ...), stored hashed.
+
+    `kind` is a `TicketKind` value (storage/ticket_kinds.py). The owner is the user and/or the
+    address the secret is bound to (`owner`: an email address, a phone number or a client id).
+    """
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_user_kind", "user_id", "kind"),)
+    __table_args__ = (
+        Index("ix_tickets_user_kind", "user_id", "kind"),
+        Index("ix_tickets_kind_owner", "kind", "owner"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
     kind: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str | None] = mapped_column(String(320), nullable=True)
     secret_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Request
 from starlette.responses import Response
 
-from authward.api.deps import bearer_token, claims_from_header, optional_claims, services
+from authward.api.deps import bearer_token, claims_from_header, get_core, optional_claims
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.schemas import (
     OKResponse,
@@ -19,24 +19,24 @@ from authward.api.nhost.schemas import (
     VerifyTokenRequest,
 )
 from authward.api.nhost.wire import json_response, ok_response, session_json, user_json
-from authward.container import Services
 from authward.errors import AuthError, ErrorCode
 from authward.security.jwt import InvalidToken
+from authward.services.core import Core
 from authward.services.users import load_active_user
 
 router = APIRouter()
 
 
 @router.post("/token", operation_id="refreshToken", response_model=Session, responses=ERRORS, tags=["session"])
-async def refresh_token(body: RefreshTokenRequest, svc: Services = Depends(services)) -> Response:
-    issued = await svc.sessions.refresh(body.refreshToken)
+async def refresh_token(body: RefreshTokenRequest, core: Core = Depends(get_core)) -> Response:
+    issued = await core.sessions.refresh(body.refreshToken)
     return json_response(session_json(issued))
 
 
 @router.post("/signout", operation_id="signOut", response_model=OKResponse, responses=ERRORS, tags=["session"])
 async def sign_out(
     body: SignOutRequest,
-    svc: Services = Depends(services),
+    core: Core = Depends(get_core),
     claims: dict[str, Any] | None = Depends(optional_claims),
 ) -> Response:
     if body.all and claims is None:
@@ -44,7 +44,7 @@ async def sign_out(
     if not body.all and not body.refreshToken:
         raise AuthError(ErrorCode.INVALID_REQUEST, "refreshToken is required unless all is true")
     user_id = uuid.UUID(claims["sub"]) if claims else None
-    await svc.sessions.sign_out(body.refreshToken, user_id, body.all)
+    await core.sessions.sign_out(body.refreshToken, user_id, body.all)
     return ok_response()
 
 
@@ -52,27 +52,27 @@ async def sign_out(
     "/token/verify", operation_id="verifyToken", response_model=OKResponse, responses=ERRORS, tags=["session"]
 )
 async def verify_token(
-    request: Request, body: VerifyTokenRequest | None = Body(default=None), svc: Services = Depends(services)
+    request: Request, body: VerifyTokenRequest | None = Body(default=None), core: Core = Depends(get_core)
 ) -> Response:
     token = body.token if body is not None and body.token else bearer_token(request)
     if not token:
         raise AuthError(ErrorCode.UNAUTHENTICATED, "No token given in the body or the Authorization header")
     try:
-        await svc.codec.decode(token)
+        await core.codec.decode(token)
     except InvalidToken as exc:
         raise AuthError(ErrorCode.UNAUTHENTICATED, "Invalid or expired access token") from exc
     return ok_response()
 
 
 @router.get("/user", operation_id="getUser", response_model=User, responses=ERRORS, tags=["user"])
-async def get_user(request: Request, svc: Services = Depends(services)) -> Response:
+async def get_user(request: Request, core: Core = Depends(get_core)) -> Response:
     """Normally answered by api/hot.py before routing; this is the same answer, and the docs."""
-    return await user_response(svc, request.headers.get("authorization"))
+    return await user_response(core, request.headers.get("authorization"))
 
 
-async def user_response(svc: Services, authorization: str | None) -> Response:
-    claims = await claims_from_header(svc, authorization)
+async def user_response(core: Core, authorization: str | None) -> Response:
+    claims = await claims_from_header(core, authorization)
     if claims is None:
         raise AuthError(ErrorCode.UNAUTHENTICATED)
-    user = await load_active_user(svc.db, claims["sub"])
+    user = await load_active_user(core.db, claims["sub"])
     return json_response(user_json(user))

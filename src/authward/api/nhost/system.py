@@ -6,24 +6,24 @@ from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
 from authward import __version__
-from authward.api.deps import services
+from authward.api.deps import get_core
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.schemas import JWKSet, OKResponse, VersionResponse
 from authward.api.nhost.wire import json_response, ok_response
-from authward.container import Services
+from authward.services.core import Core
 
 router = APIRouter(tags=["system"])
 
 
 @router.get("/.well-known/jwks.json", operation_id="getJWKs", response_model=JWKSet, responses=ERRORS)
-async def get_jwks(svc: Services = Depends(services)) -> Response:
+async def get_jwks(core: Core = Depends(get_core)) -> Response:
     """Normally answered by api/hot.py before routing; this is the same answer, and the docs."""
-    return jwks_response(svc)
+    return jwks_response(core)
 
 
-def jwks_response(svc: Services) -> Response:
+def jwks_response(core: Core) -> Response:
     return Response(
-        svc.keys.jwks_body, media_type="application/json", headers={"cache-control": "public, max-age=60"}
+        core.keys.jwks_body, media_type="application/json", headers={"cache-control": "public, max-age=60"}
     )
 
 

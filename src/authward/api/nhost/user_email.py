@@ -7,14 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from authward.api.deps import services
+from authward.api.deps import get_core
 from authward.api.elevation import require_elevated
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.email_schemas import UserEmailChangeRequest, UserEmailSendVerificationEmailRequest
 from authward.api.nhost.pkce import refuse_code_challenge
 from authward.api.nhost.schemas import OKResponse
 from authward.api.nhost.wire import ok_response
-from authward.container import Services
+from authward.services.core import Core
 
 router = APIRouter(tags=["user"])
 
@@ -23,11 +23,11 @@ router = APIRouter(tags=["user"])
 async def change_user_email(
     body: UserEmailChangeRequest,
     claims: dict[str, Any] = Depends(require_elevated),
-    svc: Services = Depends(services),
+    core: Core = Depends(get_core),
 ) -> Response:
     refuse_code_challenge(body.codeChallenge)
     redirect_to = body.options.redirectTo if body.options else None
-    await svc.email.email_change.request_change(claims["sub"], body.newEmail, redirect_to)
+    await core.email_change.request_change(claims["sub"], body.newEmail, redirect_to)
     return ok_response()
 
 
@@ -36,8 +36,8 @@ async def change_user_email(
     responses=ERRORS,
 )
 async def send_verification_email(
-    body: UserEmailSendVerificationEmailRequest, svc: Services = Depends(services)
+    body: UserEmailSendVerificationEmailRequest, core: Core = Depends(get_core)
 ) -> Response:
     refuse_code_challenge(body.codeChallenge)
-    await svc.email.verification.resend(body.email, body.options.redirectTo if body.options else None)
+    await core.email_verification.resend(body.email, body.options.redirectTo if body.options else None)
     return ok_response()

@@ -7,8 +7,8 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from authward.methods.totp.challenge import MfaChallenge
 from authward.services.sessions import IssuedSession
+from authward.services.sign_in import MfaChallenge
 from authward.storage.models import User
 
 OK_BODY = b'"OK"'

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from authward.methods.totp.challenge import MFA_TYPE_TOTP, MfaChallenge
 from authward.services.sessions import IssuedSession
+from authward.services.sign_in import MfaChallenge
+from authward.services.sign_in_policy import MFA_TYPE_TOTP
 
 
 def token_json(outcome: IssuedSession | MfaChallenge) -> dict[str, Any]:

@@ -14,14 +14,15 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.methods.base import Factor, MethodInfo
-from authward.methods.password.service import PasswordService
 from authward.security.passwords import PasswordHasher
 from authward.security.redirects import RedirectPolicy
 from authward.services import audit
-from authward.services.clock import Clock, utc_now
-from authward.services.sessions import IssuedSession, SessionService
+from authward.services.method_info import ANONYMOUS
+from authward.services.password_policy import check_password_policy
+from authward.services.sessions import IssuedSession
+from authward.services.sign_in import SignInCompletion, SignInContext
 from authward.services.ticket_mail import TicketMail, recipient_of
 from authward.services.tickets import TicketKind
 from authward.services.users import (
@@ -38,7 +39,6 @@ from authward.storage.models import User
 from authward.storage.repos import refresh_tokens as tokens_repo
 from authward.storage.repos import users as users_repo
 
-ANONYMOUS = MethodInfo("anonymous", Factor.FIRST, "anon")
 ANONYMOUS_ROLE = "anonymous"
 ANONYMOUS_DISPLAY_NAME = "Anonymous User"
 EMAIL_PASSWORD = "email-password"  # noqa: S105 (a method name, not a secret)
@@ -53,13 +53,11 @@ class Deanonymized:
 
 class AnonymousService:
     def __init__(
-        self, db: Database, sessions: SessionService, passwords: PasswordService, hasher: PasswordHasher,
-        settings: Settings, clock: Clock = utc_now, *, mail: TicketMail | None = None,
-        redirects: RedirectPolicy | None = None,
+        self, db: Database, sign_in: SignInCompletion, hasher: PasswordHasher, settings: Settings,
+        clock: Clock = utc_now, *, mail: TicketMail | None = None, redirects: RedirectPolicy | None = None,
     ) -> None:
         self._db = db
-        self._sessions = sessions
-        self._passwords = passwords
+        self._sign_in = sign_in
         self._hasher = hasher
         self._settings = settings
         self._clock = clock
@@ -68,9 +66,9 @@ class AnonymousService:
 
     async def sign_in(self, options: ProfileOptions, user_agent: str | None = None) -> IssuedSession | None:
         """A brand-new anonymous user and its session (None when new users start disabled)."""
-        if self._settings.disable_signup:
+        if self._settings.users.disable_signup:
             raise AuthError(ErrorCode.SIGNUP_DISABLED)
-        if not self._settings.anonymous_users_enabled:
+        if not self._settings.anonymous.enabled:
             raise AuthError(ErrorCode.DISABLED_ENDPOINT, "Anonymous users are disabled")
         profile = ProfileOptions(display_name=options.display_name or ANONYMOUS_DISPLAY_NAME, locale=options.locale,
                                  metadata=options.metadata)
@@ -80,9 +78,7 @@ class AnonymousService:
         async with self._db.write() as session:
             await users_repo.add(session, user)
             audit.record(session, "user.signed_up", self._clock(), user.id, method=ANONYMOUS.id)
-            if user.disabled:
-                return None
-            return await self._sessions.issue(session, user, [ANONYMOUS.amr], user_agent=user_agent)
+            return await self._sign_in.session_if_eligible(session, user, ANONYMOUS, SignInContext(user_agent))
 
     async def deanonymize(
         self, user_id: str, method: str, email: str, password: str | None, options: ProfileOptions
@@ -106,7 +102,7 @@ class AnonymousService:
         if method == EMAIL_PASSWORD:
             if not password:
                 raise AuthError(ErrorCode.INVALID_REQUEST, "password is required with signInMethod email-password")
-            self._passwords.check_password_policy(password)
+            check_password_policy(self._settings, password)
         default_role, roles = resolve_roles(self._settings, options.default_role, options.allowed_roles)
         locale = resolve_locale(self._settings, options.locale) if options.locale is not None else None
         if options.display_name is not None and not valid_display_name(options.display_name):
@@ -116,7 +112,7 @@ class AnonymousService:
             if await users_repo.email_taken(session, normalised):
                 raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE)
         password_hash = await self._hasher.hash(password) if method == EMAIL_PASSWORD and password else None
-        revoke = method == PASSWORDLESS or self._settings.email_verification_required
+        revoke = method == PASSWORDLESS or self._settings.users.email_verification_required
         now = self._clock()
         message_id = None
         try:
@@ -160,17 +156,17 @@ class AnonymousService:
             return None
         if method == PASSWORDLESS:
             return await self._mail.stage_link(
-                session, TicketKind.PASSWORDLESS_EMAIL, self._settings.email_link_expires_in, recipient_of(user),
+                session, TicketKind.PASSWORDLESS_EMAIL, self._settings.email.link_expires_in, recipient_of(user),
                 redirect_to, user_id=user.id, payload={"email": user.email},
             )
         return await self._mail.stage_link(
-            session, TicketKind.VERIFY_EMAIL, self._settings.email_verification_expires_in, recipient_of(user),
+            session, TicketKind.VERIFY_EMAIL, self._settings.email.verification_expires_in, recipient_of(user),
             redirect_to, user_id=user.id,
         )
 
     async def delete_stale(self) -> int:
         """Delete anonymous users unseen for `anonymous_users_max_age` seconds (0 keeps them forever)."""
-        max_age = self._settings.anonymous_users_max_age
+        max_age = self._settings.anonymous.max_age
         if not max_age:
             return 0
         now = self._clock()

@@ -14,15 +14,14 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.methods.base import Factor, MethodInfo
-from authward.methods.totp.challenge import MfaChallenge, open_challenge, requires_second_factor
-from authward.services import audit
-from authward.services.clock import Clock, utc_now
 from authward.services.email_accounts import mark_email_proven, options_payload, user_for_proven_email
+from authward.services.method_info import EMAIL_OTP
 from authward.services.passwordless_email import PasswordlessEmail, PasswordlessRequest
-from authward.services.sessions import IssuedSession, SessionService
-from authward.services.tickets import TicketKind
+from authward.services.sessions import IssuedSession
+from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
+from authward.services.tickets import TicketKind, TicketOwner
 from authward.services.users import ProfileOptions, normalise_email
 from authward.settings import Settings
 from authward.storage.db import Database
@@ -31,44 +30,43 @@ from authward.storage.repos import users as users_repo
 
 log = logging.getLogger("authward.mail")
 
-EMAIL_OTP = MethodInfo("email_otp", Factor.FIRST, "otp")
 HOUR = 3600
 MAX_OTP_LENGTH = 16
 
 
 class EmailOtpService:
     def __init__(
-        self, db: Database, front: PasswordlessEmail, sessions: SessionService, settings: Settings,
+        self, db: Database, front: PasswordlessEmail, sign_in: SignInCompletion, settings: Settings,
         clock: Clock = utc_now,
     ) -> None:
         self._db = db
         self._front = front
-        self._sessions = sessions
+        self._sign_in = sign_in
         self._settings = settings
         self._clock = clock
 
     # -- sending
     async def start(self, email: str, options: ProfileOptions, *, sign_up: bool) -> None:
-        request = self._front.prepare(email, options, sign_up=sign_up, enabled=self._settings.email_otp_enabled)
+        request = self._front.prepare(email, options, sign_up=sign_up, enabled=self._settings.email.otp_enabled)
         self._front.start(request, self._stage, name="email-otp")
 
     async def _stage(
         self, session: AsyncSession, request: PasswordlessRequest, user: User | None
     ) -> uuid.UUID | None:
         user_id = user.id if user is not None else None
-        issued = await self._front.mail.tickets.issued_since(session, TicketKind.EMAIL_OTP, HOUR, user_id=user_id,
-                                                             email=request.email)
-        if issued >= self._settings.email_otp_max_per_hour:
-            log.warning("email code to %s not sent: %d codes in the last hour", request.email, issued)
+        issued = await self._front.mail.tickets.issued_since(session, TicketKind.EMAIL_OTP,
+                                                             TicketOwner(address=request.email), HOUR)
+        if len(issued) >= self._settings.email.otp_max_per_hour:
+            log.warning("email code to %s not sent: %d codes in the last hour", request.email, len(issued))
             return None
         payload = {"options": options_payload(request.options)} if user is None else None
         return await self._front.mail.stage_code(
-            session, self._settings.email_otp_expires_in, request.recipient(user), user_id=user_id, payload=payload,
+            session, self._settings.email.otp_expires_in, request.recipient(user), user_id=user_id, payload=payload,
         )
 
     # -- verifying
     async def verify(self, email: str, otp: str, user_agent: str | None = None) -> IssuedSession | MfaChallenge:
-        if not self._settings.email_otp_enabled:
+        if not self._settings.email.otp_enabled:
             raise AuthError(ErrorCode.DISABLED_ENDPOINT)
         try:
             normalised = normalise_email(email)
@@ -87,8 +85,7 @@ class EmailOtpService:
         """Errors are returned so the unit of work commits the counted attempt."""
         user = await users_repo.get_by_email(session, email)
         row = await self._front.mail.tickets.redeem_code(
-            session, TicketKind.EMAIL_OTP, code, self._settings.email_otp_max_attempts,
-            user_id=user.id if user is not None else None, email=email,
+            session, TicketKind.EMAIL_OTP, code, self._settings.email.otp_max_attempts, email
         )
         if isinstance(row, AuthError):
             return row
@@ -98,12 +95,6 @@ class EmailOtpService:
                                                    EMAIL_OTP.id, self._clock)
             else:
                 await mark_email_proven(session, user, self._settings, self._clock)
+            return await self._sign_in.complete(session, user, EMAIL_OTP, SignInContext(user_agent))
         except AuthError as exc:
             return exc
-        if user.disabled:
-            return AuthError(ErrorCode.DISABLED_USER)
-        now = self._clock()
-        if requires_second_factor(user):
-            return await open_challenge(session, user, [EMAIL_OTP.amr], now)
-        audit.record(session, "user.signed_in", now, user.id, method=EMAIL_OTP.id)
-        return await self._sessions.issue(session, user, [EMAIL_OTP.amr], user_agent=user_agent, elevated=True)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from authward.api.deps import services
+from authward.api.deps import provide
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.email_schemas import SignInPasswordlessEmailRequest, SignUpPasswordlessEmailRequest
 from authward.api.nhost.pkce import refuse_code_challenge
 from authward.api.nhost.profile import profile_options
 from authward.api.nhost.schemas import OKResponse
 from authward.api.nhost.wire import ok_response
-from authward.container import Services
+from authward.methods.magic_link.service import MagicLinkService
 
 router = APIRouter(tags=["authentication"])
+MagicLinkServiceDep = Annotated[MagicLinkService, Depends(provide(MagicLinkService))]
 
 
 @router.post(
@@ -22,10 +25,10 @@ router = APIRouter(tags=["authentication"])
     responses=ERRORS,
 )
 async def sign_in_passwordless_email(
-    body: SignInPasswordlessEmailRequest, svc: Services = Depends(services)
+    body: SignInPasswordlessEmailRequest, svc: MagicLinkServiceDep
 ) -> Response:
     refuse_code_challenge(body.codeChallenge)
-    await svc.email.magic_links.start(body.email, profile_options(body.options), sign_up=False)
+    await svc.start(body.email, profile_options(body.options), sign_up=False)
     return ok_response()
 
 
@@ -34,8 +37,8 @@ async def sign_in_passwordless_email(
     responses=ERRORS,
 )
 async def sign_up_passwordless_email(
-    body: SignUpPasswordlessEmailRequest, svc: Services = Depends(services)
+    body: SignUpPasswordlessEmailRequest, svc: MagicLinkServiceDep
 ) -> Response:
     refuse_code_challenge(body.codeChallenge)
-    await svc.email.magic_links.start(body.email, profile_options(body.options), sign_up=True)
+    await svc.start(body.email, profile_options(body.options), sign_up=True)
     return ok_response()

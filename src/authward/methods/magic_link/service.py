@@ -27,7 +27,7 @@ class MagicLinkService:
     async def start(self, email: str, options: ProfileOptions, *, sign_up: bool) -> None:
         """Checks the request, then mails a link in the background: the answer is always the same."""
         request = self._front.prepare(email, options, sign_up=sign_up,
-                                      enabled=self._settings.email_passwordless_enabled)
+                                      enabled=self._settings.email.passwordless_enabled)
         self._front.start(request, self._stage, name="magic-link")
 
     async def _stage(self, session: AsyncSession, request: PasswordlessRequest, user: User | None) -> uuid.UUID:
@@ -35,6 +35,6 @@ class MagicLinkService:
         if user is None:
             payload["options"] = options_payload(request.options)
         return await self._front.mail.stage_link(
-            session, TicketKind.PASSWORDLESS_EMAIL, self._settings.email_link_expires_in, request.recipient(user),
+            session, TicketKind.PASSWORDLESS_EMAIL, self._settings.email.link_expires_in, request.recipient(user),
             request.redirect_to, user_id=user.id if user is not None else None, payload=payload,
         )

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.background import Background
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.methods.password.service import PasswordService
 from authward.security.passwords import PasswordHasher
 from authward.security.redirects import RedirectPolicy
 from authward.services import audit
-from authward.services.background import Background
-from authward.services.clock import Clock, utc_now
+from authward.services.password_policy import check_password_policy
 from authward.services.ticket_mail import TicketMail, recipient_of
-from authward.services.tickets import TicketKind
+from authward.services.tickets import TicketKind, TicketOwner
 from authward.services.users import normalise_email, registered_user_for_change
 from authward.settings import Settings
 from authward.storage.db import Database
@@ -33,11 +33,10 @@ RESET = {TicketKind.PASSWORD_RESET}
 
 class PasswordResetService:
     def __init__(
-        self, db: Database, passwords: PasswordService, hasher: PasswordHasher, mail: TicketMail,
+        self, db: Database, hasher: PasswordHasher, mail: TicketMail,
         redirects: RedirectPolicy, background: Background, settings: Settings, clock: Clock = utc_now,
     ) -> None:
         self._db = db
-        self._passwords = passwords
         self._hasher = hasher
         self._mail = mail
         self._redirects = redirects
@@ -57,14 +56,14 @@ class PasswordResetService:
             user = await users_repo.get_by_email(session, email)
             if user is not None and not user.disabled:
                 message_id = await self._mail.stage_link(
-                    session, TicketKind.PASSWORD_RESET, self._settings.email_link_expires_in, recipient_of(user),
+                    session, TicketKind.PASSWORD_RESET, self._settings.email.link_expires_in, recipient_of(user),
                     redirect_to, user_id=user.id,
                 )
         await self._mail.dispatch(message_id, wait=False)
 
     # -- setting the password
     async def change_with_ticket(self, ticket: str, new_password: str) -> None:
-        self._passwords.check_password_policy(new_password)
+        check_password_policy(self._settings, new_password)
         async with self._db.read() as session:
             await self._mail.tickets.peek(session, ticket, RESET)
         password_hash = await self._hasher.hash(new_password)
@@ -79,7 +78,7 @@ class PasswordResetService:
             await self._apply(session, user, password_hash, "ticket")
 
     async def change_for_user(self, user_id: str, new_password: str) -> None:
-        self._passwords.check_password_policy(new_password)
+        check_password_policy(self._settings, new_password)
         password_hash = await self._hasher.hash(new_password)
         async with self._db.write() as session:
             user = await registered_user_for_change(session, user_id)
@@ -90,5 +89,5 @@ class PasswordResetService:
         user.password_hash = password_hash
         user.updated_at = now
         await tokens_repo.revoke_all_for_user(session, user.id)
-        await self._mail.tickets.retire(session, TicketKind.PASSWORD_RESET, user_id=user.id)
+        await self._mail.tickets.retire(session, TicketKind.PASSWORD_RESET, TicketOwner(user_id=user.id))
         audit.record(session, "user.password_changed", now, user.id, via=via)

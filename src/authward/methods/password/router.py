@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from authward.api.deps import services, user_agent
+from authward.api.deps import provide, user_agent
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.profile import profile_options
 from authward.api.nhost.schemas import (
@@ -15,19 +17,20 @@ from authward.api.nhost.schemas import (
     SignUpEmailPasswordRequest,
 )
 from authward.api.nhost.wire import json_response, session_payload, sign_in_json
-from authward.container import Services
+from authward.methods.password.service import PasswordService
 
 router = APIRouter(tags=["authentication"])
+PasswordServiceDep = Annotated[PasswordService, Depends(provide(PasswordService))]
 
 
 @router.post(
     "/signup/email-password", operation_id="signUpEmailPassword", response_model=SessionPayload, responses=ERRORS
 )
 async def sign_up_email_password(
-    body: SignUpEmailPasswordRequest, request: Request, svc: Services = Depends(services)
+    body: SignUpEmailPasswordRequest, request: Request, svc: PasswordServiceDep
 ) -> Response:
     options = profile_options(body.options)
-    result = await svc.passwords.sign_up(body.email, body.password, options, user_agent(request))
+    result = await svc.sign_up(body.email, body.password, options, user_agent(request))
     return json_response(session_payload(result.session))
 
 
@@ -38,7 +41,7 @@ async def sign_up_email_password(
     responses=ERRORS,
 )
 async def sign_in_email_password(
-    body: SignInEmailPasswordRequest, request: Request, svc: Services = Depends(services)
+    body: SignInEmailPasswordRequest, request: Request, svc: PasswordServiceDep
 ) -> Response:
-    outcome = await svc.passwords.sign_in(body.email, body.password, user_agent(request))
+    outcome = await svc.sign_in(body.email, body.password, user_agent(request))
     return json_response(sign_in_json(outcome))

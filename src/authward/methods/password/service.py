@@ -6,14 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.methods.base import PASSWORD
-from authward.methods.totp.challenge import MfaChallenge, open_challenge, requires_second_factor
 from authward.security.passwords import PasswordHasher
 from authward.services import audit
-from authward.services.clock import Clock, utc_now
 from authward.services.email_verification import EmailVerificationService
-from authward.services.sessions import IssuedSession, SessionService
+from authward.services.method_info import PASSWORD
+from authward.services.password_policy import check_password_policy
+from authward.services.sessions import IssuedSession
+from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
 from authward.services.users import ProfileOptions, new_user, normalise_email
 from authward.settings import Settings
 from authward.storage.db import Database
@@ -29,30 +30,23 @@ class SignUpResult:
 
 class PasswordService:
     def __init__(
-        self, db: Database, sessions: SessionService, hasher: PasswordHasher, settings: Settings,
+        self, db: Database, sign_in: SignInCompletion, hasher: PasswordHasher, settings: Settings,
         clock: Clock = utc_now, verification: EmailVerificationService | None = None,
     ) -> None:
         self._db = db
-        self._sessions = sessions
+        self._sign_in = sign_in
         self._hasher = hasher
         self._settings = settings
         self._clock = clock
         self._verification = verification  # mails the verification link after sign-up (docs/email.md)
 
-    def check_password_policy(self, password: str) -> None:
-        """Length in code points, never truncated; no composition rules (NIST 800-63B)."""
-        if len(password) < self._settings.password_min_length:
-            raise AuthError(ErrorCode.PASSWORD_TOO_SHORT)
-        if len(password) > self._settings.password_max_length:
-            raise AuthError(ErrorCode.INVALID_REQUEST, "Password is too long")
-
     async def sign_up(
         self, email: str, password: str, options: ProfileOptions, user_agent: str | None = None
     ) -> SignUpResult:
-        if self._settings.disable_signup:
+        if self._settings.users.disable_signup:
             raise AuthError(ErrorCode.SIGNUP_DISABLED)
         normalised = normalise_email(email)
-        self.check_password_policy(password)
+        check_password_policy(self._settings, password)
         user = new_user(self._settings, options, email=normalised, clock=self._clock)
         redirect_to = self._verification.redirect_for(options.redirect_to) if self._verification else None
         async with self._db.read() as session:
@@ -69,26 +63,19 @@ class PasswordService:
                 mail = None
                 if self._verification is not None and redirect_to and self._verification.wanted_for(user):
                     mail = await self._verification.stage(session, user, redirect_to)
-                if self._session_allowed(user):
-                    issued = await self._sessions.issue(session, user, [PASSWORD.amr], user_agent=user_agent,
-                                                        elevated=True)
+                issued = await self._sign_in.session_if_eligible(session, user, PASSWORD, SignInContext(user_agent))
         except IntegrityError as exc:  # a concurrent sign-up with the same email won
             raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE) from exc
         if mail is not None and self._verification is not None:  # after the commit, never inside it
             await self._verification.dispatch(mail)
         return SignUpResult(user, issued)
 
-    def _session_allowed(self, user: User) -> bool:
-        if user.disabled:
-            return False
-        return not (self._settings.email_verification_required and not user.email_verified)
-
     async def sign_in(
         self, email: str, password: str, user_agent: str | None = None
     ) -> IssuedSession | MfaChallenge:
         """Same error, same time for an unknown email and a wrong password.
 
-        A user with TOTP active gets an MFA challenge (ticket) instead of a session.
+        The sign-in completion decides between a session and an MFA challenge (services/sign_in.py).
         """
         try:
             normalised = normalise_email(email)
@@ -101,14 +88,10 @@ class PasswordService:
         result = await self._hasher.verify(user.password_hash if user else None, password)
         if user is None or not result.ok:
             raise AuthError(ErrorCode.INVALID_EMAIL_PASSWORD)
-        if user.disabled:
-            raise AuthError(ErrorCode.DISABLED_USER)
-        if self._settings.email_verification_required and not user.email_verified:
-            raise AuthError(ErrorCode.UNVERIFIED_USER)
+        refusal = self._sign_in.policy.refusal_for(user, PASSWORD)
+        if refusal is not None:  # before the write: a refused sign-in writes nothing
+            raise refusal
         async with self._db.write() as session:
             if result.new_hash is not None:
                 await users_repo.set_password_hash(session, user.id, result.new_hash, self._clock())
-            if requires_second_factor(user):
-                return await open_challenge(session, user, [PASSWORD.amr], self._clock())
-            audit.record(session, "user.signed_in", self._clock(), user.id, method=PASSWORD.id)
-            return await self._sessions.issue(session, user, [PASSWORD.amr], user_agent=user_agent, elevated=True)
+            return await self._sign_in.complete(session, user, PASSWORD, SignInContext(user_agent))

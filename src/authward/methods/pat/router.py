@@ -2,56 +2,62 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from authward.api.deps import required_claims, services, user_agent
+from authward.api.deps import provide, required_claims, user_agent
 from authward.api.elevation import require_elevated
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.schemas import OKResponse, SessionPayload
 from authward.api.nhost.wire import json_response, ok_response, session_payload
-from authward.container import Services
 from authward.methods.pat.schemas import (
     CreatePATRequest,
     CreatePATResponse,
     PersonalAccessTokenList,
     SignInPATRequest,
 )
+from authward.methods.pat.service import PatService
 from authward.storage.models import PersonalAccessToken
 
 router = APIRouter(tags=["security"])
+PatServiceDep = Annotated[PatService, Depends(provide(PatService))]
 
 @router.post("/pat", operation_id="createPAT", response_model=CreatePATResponse, responses=ERRORS)
 async def create_pat(
     body: CreatePATRequest,
+    svc: PatServiceDep,
     claims: dict[str, Any] = Depends(require_elevated),  # spec: BearerAuthElevated
-    svc: Services = Depends(services),
 ) -> Response:
-    created = await svc.pats.create(claims["sub"], body.expiresAt, body.metadata or {})
+    created = await svc.create(claims["sub"], body.expiresAt, body.metadata or {})
     return json_response({"id": str(created.id), "personalAccessToken": created.token})
 
 
 @router.get("/pat", operation_id="listPATs", response_model=PersonalAccessTokenList, responses=ERRORS)
-async def list_pats(claims: dict[str, Any] = Depends(required_claims), svc: Services = Depends(services)) -> Response:
-    tokens = await svc.pats.list_tokens(claims["sub"])
+async def list_pats(
+    svc: PatServiceDep,
+    claims: dict[str, Any] = Depends(required_claims),
+) -> Response:
+    tokens = await svc.list_tokens(claims["sub"])
     return json_response({"personalAccessTokens": [_pat_json(token) for token in tokens]})
 
 
 @router.delete("/pat/{pat_id}", operation_id="revokePAT", response_model=OKResponse, responses=ERRORS)
 async def revoke_pat(
-    pat_id: str, claims: dict[str, Any] = Depends(required_claims), svc: Services = Depends(services)
+    pat_id: str,
+    svc: PatServiceDep,
+    claims: dict[str, Any] = Depends(required_claims),
 ) -> Response:
-    await svc.pats.revoke(claims["sub"], pat_id)
+    await svc.revoke(claims["sub"], pat_id)
     return ok_response()
 
 
 @router.post(
     "/signin/pat", operation_id="signInPAT", response_model=SessionPayload, responses=ERRORS, tags=["authentication"]
 )
-async def sign_in_pat(body: SignInPATRequest, request: Request, svc: Services = Depends(services)) -> Response:
-    issued = await svc.pats.sign_in(body.personalAccessToken, user_agent(request))
+async def sign_in_pat(body: SignInPATRequest, request: Request, svc: PatServiceDep) -> Response:
+    issued = await svc.sign_in(body.personalAccessToken, user_agent(request))
     return json_response(session_payload(issued))
 
 

@@ -1,6 +1,7 @@
 """Personal access tokens: created once (the value is shown once), stored as SHA-256, revocable.
 
-A PAT is not a session: `sign_in` exchanges it for an ordinary session whose amr is ["pat"].
+A PAT is not a session: `sign_in` exchanges it for an ordinary session whose amr is ["pat"]
+(through the sign-in completion; why a PAT skips the second factor is in services/method_info.py).
 Revoking a PAT also ends the user's live sessions opened with a PAT (a refresh token does not
 record which PAT opened it, so all of them go; scripts simply sign in again with their token).
 """
@@ -13,20 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.methods.anonymous.guard import load_registered_user
-from authward.methods.base import Factor, MethodInfo
+from authward.security.secrets_at_rest import format_token, hash_secret
 from authward.services import audit
-from authward.services.clock import Clock, utc_now
-from authward.services.sessions import IssuedSession, SessionService, format_token, hash_token
+from authward.services.method_info import PAT
+from authward.services.sessions import IssuedSession
+from authward.services.sign_in import SignInCompletion, SignInContext
+from authward.services.users import load_registered_user
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.models import PersonalAccessToken
 from authward.storage.repos import personal_access_tokens as pats_repo
 from authward.storage.repos import refresh_tokens as tokens_repo
 from authward.storage.repos import users as users_repo
-
-PAT = MethodInfo("pat", Factor.FIRST, "pat")
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ class CreatedPat:
 
 
 class PatService:
-    def __init__(self, db: Database, sessions: SessionService, settings: Settings, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Database, sign_in: SignInCompletion, settings: Settings, clock: Clock = utc_now) -> None:
         self._db = db
-        self._sessions = sessions
+        self._sign_in = sign_in
         self._settings = settings
         self._clock = clock
 
@@ -49,7 +50,7 @@ class PatService:
             raise AuthError(ErrorCode.INVALID_REQUEST, "expiresAt must be in the future")
         token = format_token(secrets.token_bytes(32))
         row = PersonalAccessToken(
-            id=uuid.uuid4(), user_id=user.id, token_hash=hash_token(token), created_at=now, expires_at=expires_at,
+            id=uuid.uuid4(), user_id=user.id, token_hash=hash_secret(token), created_at=now, expires_at=expires_at,
             revoked_at=None, last_used_at=None, token_metadata=metadata,
         )
         async with self._db.write() as session:
@@ -82,18 +83,12 @@ class PatService:
         """Unknown, revoked and expired tokens get the same answer: `invalid-pat`."""
         now = self._clock()
         async with self._db.write() as session:
-            row = await pats_repo.get_by_hash(session, hash_token(token))
+            row = await pats_repo.get_by_hash(session, hash_secret(token))
             if row is None or row.revoked_at is not None or row.expires_at <= now:
                 raise AuthError(ErrorCode.INVALID_PAT)
             user = await users_repo.get(session, row.user_id)
             if user is None:
                 raise AuthError(ErrorCode.INVALID_PAT)
-            if user.disabled:
-                raise AuthError(ErrorCode.DISABLED_USER)
-            if user.is_anonymous:
-                raise AuthError(ErrorCode.FORBIDDEN_ANONYMOUS)
-            if self._settings.email_verification_required and user.email is not None and not user.email_verified:
-                raise AuthError(ErrorCode.UNVERIFIED_USER)
             await pats_repo.touch_last_used(session, row.id, now)
-            audit.record(session, "user.signed_in", now, user.id, method=PAT.id, pat_id=str(row.id))
-            return await self._sessions.issue(session, user, [PAT.amr], user_agent=user_agent)
+            context = SignInContext(user_agent, audit={"pat_id": str(row.id)})
+            return await self._sign_in.complete_session(session, user, PAT, context)

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from authward.api.deps import services, user_agent
+from authward.api.deps import provide, user_agent
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.profile import profile_options
 from authward.api.nhost.schemas import OKResponse
 from authward.api.nhost.wire import json_response, ok_response, sign_in_json
-from authward.container import Services
 from authward.methods.sms_otp.schemas import (
     SignInPasswordlessSmsOtpRequest,
     SignInPasswordlessSmsOtpResponse,
     SignInPasswordlessSmsRequest,
     SignUpPasswordlessSmsRequest,
 )
+from authward.methods.sms_otp.service import SmsOtpService
 
 router = APIRouter(tags=["authentication"])
+SmsOtpServiceDep = Annotated[SmsOtpService, Depends(provide(SmsOtpService))]
 
 
 @router.post(
     "/signin/passwordless/sms", operation_id="signInPasswordlessSms", response_model=OKResponse, responses=ERRORS
 )
-async def sign_in_passwordless_sms(body: SignInPasswordlessSmsRequest, svc: Services = Depends(services)) -> Response:
-    await svc.sms_otp.start_sign_in(body.phoneNumber, profile_options(body.options))
+async def sign_in_passwordless_sms(body: SignInPasswordlessSmsRequest, svc: SmsOtpServiceDep) -> Response:
+    await svc.start_sign_in(body.phoneNumber, profile_options(body.options))
     return ok_response()
 
 
@@ -36,15 +39,15 @@ async def sign_in_passwordless_sms(body: SignInPasswordlessSmsRequest, svc: Serv
     responses=ERRORS,
 )
 async def verify_sign_in_passwordless_sms(
-    body: SignInPasswordlessSmsOtpRequest, request: Request, svc: Services = Depends(services)
+    body: SignInPasswordlessSmsOtpRequest, request: Request, svc: SmsOtpServiceDep
 ) -> Response:
-    outcome = await svc.sms_otp.verify(body.phoneNumber, body.otp, user_agent(request))
+    outcome = await svc.verify(body.phoneNumber, body.otp, user_agent(request))
     return json_response(sign_in_json(outcome))
 
 
 @router.post(
     "/signup/passwordless/sms", operation_id="signUpPasswordlessSms", response_model=OKResponse, responses=ERRORS
 )
-async def sign_up_passwordless_sms(body: SignUpPasswordlessSmsRequest, svc: Services = Depends(services)) -> Response:
-    await svc.sms_otp.start_sign_up(body.phoneNumber, profile_options(body.options))
+async def sign_up_passwordless_sms(body: SignUpPasswordlessSmsRequest, svc: SmsOtpServiceDep) -> Response:
+    await svc.start_sign_up(body.phoneNumber, profile_options(body.options))
     return ok_response()

@@ -42,3 +42,12 @@ class MfaStatusResponse(BaseModel):
     secondFactorPassed: bool = Field(description="This access token's sign-in included a second factor (amr: mfa)")
     elevated: bool = Field(description="This access token passes the elevation rule now")
     recoveryCodesRemaining: int
+
+
+class RecoveryCodesRequest(StrictModel):
+    code: str = Field(max_length=CODE_MAX_LENGTH, description="A current TOTP code (not a recovery code)")
+
+
+class RecoveryCodesResponse(BaseModel):
+    recoveryCodes: list[str]
+

@@ -14,32 +14,32 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.methods.base import MFA_AMR, PASSWORD
-from authward.methods.recovery_codes.service import CREDENTIAL_TYPE as RECOVERY_CREDENTIAL
-from authward.methods.recovery_codes.service import RecoveryCodes
-from authward.methods.totp.challenge import (
-    MAX_TICKET_ATTEMPTS,
-    MFA_TYPE_TOTP,
-    TICKET_KIND,
-    requires_second_factor,
-)
 from authward.methods.totp.otp import new_secret, provisioning_uri
 from authward.methods.totp.qr import qr_data_url
 from authward.methods.totp.state import TotpState
 from authward.methods.totp.verifier import CREDENTIAL_TYPE as TOTP_CREDENTIAL
 from authward.methods.totp.verifier import SecondFactorVerifier, VerifiedFactor
-from authward.security.elevation import ElevationRule, passed_second_factor
 from authward.security.passwords import PasswordHasher
 from authward.services import audit
-from authward.services.clock import Clock, utc_now
-from authward.services.sessions import IssuedSession, SessionService, hash_token
+from authward.services.elevation import ElevationRule, passed_second_factor
+from authward.services.method_info import PASSWORD
+from authward.services.recovery_codes import CREDENTIAL_TYPE as RECOVERY_CREDENTIAL
+from authward.services.recovery_codes import RecoveryCodes
+from authward.services.sessions import IssuedSession
+from authward.services.sign_in import (
+    MFA_TICKET_MAX_ATTEMPTS,
+    SignInCompletion,
+    SignInContext,
+)
+from authward.services.sign_in_policy import MFA_TYPE_TOTP, requires_second_factor
+from authward.services.tickets import TicketKind, TicketOwner, TicketService
 from authward.services.users import load_active_user
 from authward.settings import Settings
 from authward.storage.db import Database
-from authward.storage.models import Credential, User
+from authward.storage.models import Credential, Ticket, User
 from authward.storage.repos import credentials as credentials_repo
-from authward.storage.repos import mfa_tickets
 from authward.storage.repos import users as users_repo
 
 
@@ -58,14 +58,6 @@ class MfaStatus:
     recovery_codes_remaining: int
 
 
-def merge_amr(*groups: list[str] | str) -> list[str]:
-    """Ordered, without duplicates: ["pwd"] + "otp" + "mfa" -> ["pwd", "otp", "mfa"]."""
-    values: list[str] = []
-    for group in groups:
-        values.extend([group] if isinstance(group, str) else group)
-    return list(dict.fromkeys(v for v in values if isinstance(v, str)))
-
-
 def _uuid(user_id: str) -> uuid.UUID:
     try:
         return uuid.UUID(user_id)
@@ -77,7 +69,8 @@ class TotpService:
     def __init__(
         self,
         db: Database,
-        sessions: SessionService,
+        sign_in: SignInCompletion,
+        tickets: TicketService,
         hasher: PasswordHasher,
         verifier: SecondFactorVerifier,
         recovery: RecoveryCodes,
@@ -86,7 +79,8 @@ class TotpService:
         clock: Clock = utc_now,
     ) -> None:
         self._db = db
-        self._sessions = sessions
+        self._sign_in = sign_in
+        self._tickets = tickets
         self._hasher = hasher
         self._verifier = verifier
         self._recovery = recovery
@@ -95,7 +89,7 @@ class TotpService:
         self._clock = clock
 
     def _require_enabled(self) -> None:
-        if not self._settings.mfa_enabled:
+        if not self._settings.mfa.enabled:
             raise AuthError(ErrorCode.DISABLED_ENDPOINT)
 
     async def _locked_user(self, session: AsyncSession, user_id: str) -> User:
@@ -131,7 +125,7 @@ class TotpService:
             codes = await self._recovery.replace(session, user.id, now, pending=True)
             audit.record(session, "mfa.totp.generated", now, user.id)
             account = user.email or user.display_name or str(user.id)
-        uri = provisioning_uri(secret, account, self._settings.mfa_totp_issuer, self._verifier.params)
+        uri = provisioning_uri(secret, account, self._settings.mfa.totp_issuer, self._verifier.params)
         return TotpSetup(secret, qr_data_url(uri), codes)
 
     async def activate(self, user_id: str, code: str) -> None:
@@ -186,11 +180,11 @@ class TotpService:
             if not requires_second_factor(locked):
                 raise AuthError(ErrorCode.DISABLED_MFA_TOTP)
             await self._remove_second_factor(session, locked, now, how=PASSWORD.id)
-            return await self._sessions.issue(session, locked, [PASSWORD.amr], user_agent=user_agent, elevated=True)
+            return await self._sign_in.complete_session(session, locked, PASSWORD, SignInContext(user_agent))
 
     async def _remove_second_factor(self, session: AsyncSession, user: User, now: datetime, how: str) -> None:
         await credentials_repo.delete_for_user(session, user.id, [TOTP_CREDENTIAL, RECOVERY_CREDENTIAL])
-        await mfa_tickets.delete_for_user(session, user.id, TICKET_KIND)
+        await self._tickets.retire(session, TicketKind.MFA_TOTP, TicketOwner(user_id=user.id))
         await users_repo.set_active_mfa_type(session, user.id, None, now)
         user.active_mfa_type = None  # the returned User mirrors the row (same value flushed again)
         audit.record(session, "mfa.totp.deactivated", now, user.id, method=how)
@@ -225,27 +219,28 @@ class TotpService:
     async def _redeem(
         self, session: AsyncSession, ticket: str, otp: str, now: datetime, user_agent: str | None
     ) -> IssuedSession | AuthError:
-        row = await mfa_tickets.get_for_update(session, TICKET_KIND, hash_token(ticket))
-        if row is None or row.user_id is None or row.consumed_at is not None or row.expires_at <= now:
-            return AuthError(ErrorCode.INVALID_TICKET)
-        if row.attempts >= MAX_TICKET_ATTEMPTS:
-            return AuthError(ErrorCode.OTP_TOO_MANY_ATTEMPTS)
-        user = await users_repo.get_for_update(session, row.user_id)
-        if user is None:
-            return AuthError(ErrorCode.INVALID_TICKET)
-        if user.disabled:
-            return AuthError(ErrorCode.DISABLED_USER)
-        if not requires_second_factor(user):
-            return AuthError(ErrorCode.DISABLED_MFA_TOTP)
-        verified = await self._verifier.check(session, user.id, otp, now, allow_recovery=True)
-        if isinstance(verified, AuthError):
-            await mfa_tickets.count_attempt(session, row.id)
-            return verified
-        if not await mfa_tickets.consume(session, row.id, now):
-            return AuthError(ErrorCode.INVALID_TICKET)
-        amr = merge_amr(list(row.payload.get("amr", [])), verified.method.amr, MFA_AMR)
-        audit.record(session, "user.signed_in", now, user.id, method=verified.method.id, amr=amr)
-        return await self._sessions.issue(session, user, amr, user_agent=user_agent, elevated=True)
+        async def check(row: Ticket) -> tuple[User, VerifiedFactor, list[str]] | AuthError:
+            user = await users_repo.get_for_update(session, row.user_id) if row.user_id is not None else None
+            if user is None:
+                return AuthError(ErrorCode.INVALID_TICKET)
+            if user.disabled:
+                return AuthError(ErrorCode.DISABLED_USER)
+            if not requires_second_factor(user):
+                return AuthError(ErrorCode.DISABLED_MFA_TOTP)
+            verified = await self._verifier.check(session, user.id, otp, now, allow_recovery=True)
+            if isinstance(verified, AuthError):
+                return verified
+            first_factor = row.payload.get("amr")
+            return user, verified, [v for v in first_factor if isinstance(v, str)] if isinstance(first_factor, list) \
+                else []
+
+        outcome = await self._tickets.redeem_checked(session, ticket, TicketKind.MFA_TOTP, MFA_TICKET_MAX_ATTEMPTS,
+                                                     check)
+        if isinstance(outcome, AuthError):
+            return outcome
+        user, verified, earlier = outcome
+        return await self._sign_in.complete_session(session, user, verified.method,
+                                                    SignInContext(user_agent, earlier_amr=earlier))
 
     async def elevate(self, claims: dict[str, Any], otp: str, user_agent: str | None = None) -> IssuedSession:
         """Step-up without WebAuthn: a new, elevated session for a valid TOTP or recovery code."""
@@ -267,9 +262,10 @@ class TotpService:
         now: datetime, user_agent: str | None,
     ) -> IssuedSession:
         previous = claims.get("amr")
-        amr = merge_amr(previous if isinstance(previous, list) else [], verified.method.amr, MFA_AMR)
-        audit.record(session, "session.elevated", now, user.id, method=verified.method.id)
-        return await self._sessions.issue(session, user, amr, user_agent=user_agent, elevated=True)
+        earlier = [v for v in previous if isinstance(v, str)] if isinstance(previous, list) else []
+        return await self._sign_in.complete_session(
+            session, user, verified.method, SignInContext(user_agent, earlier_amr=earlier, audit={"step_up": "true"})
+        )
 
     # -- status
     async def status(self, claims: dict[str, Any]) -> MfaStatus:

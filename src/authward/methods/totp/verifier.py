@@ -13,11 +13,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.errors import AuthError, ErrorCode
-from authward.methods.base import RECOVERY_CODE, TOTP, MethodInfo
-from authward.methods.recovery_codes.service import RecoveryCodes
 from authward.methods.totp.otp import DEFAULT_PARAMETERS, TotpParameters, matching_step
 from authward.methods.totp.state import TotpState
 from authward.security.secretbox import SecretBox
+from authward.services.method_info import RECOVERY_CODE, TOTP, MethodInfo
+from authward.services.recovery_codes import RecoveryCodes
 from authward.storage.models import Credential
 from authward.storage.repos import credentials as credentials_repo
 

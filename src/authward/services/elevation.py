@@ -4,7 +4,7 @@ An access token is *elevated* when
   1. its Hasura namespace has `x-hasura-auth-elevated` equal to its `sub` (the Nhost claim), and
   2. its `auth_time` is at most AUTHWARD_ELEVATION_MAX_AGE seconds old (default 600).
 Only `SessionService.issue(..., elevated=True)` writes the claim: sessions born of a fresh
-authentication (a password sign-in, an MFA completion, `POST /elevate/totp`). Refreshed access
+authentication (`MethodInfo.fresh`: a password sign-in, an MFA completion, `POST /elevate/totp`). Refreshed access
 tokens never carry it, as in Nhost, so elevation lasts at most one access token.
 
 With AUTHWARD_REQUIRE_ELEVATED_CLAIM=false (the default, as Nhost's `disabled`) sensitive routes
@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.methods.base import MFA_AMR
-from authward.services.clock import Clock, utc_now
+from authward.services.claims import ELEVATED_CLAIM
+from authward.services.method_info import MFA_AMR
 from authward.settings import Settings
-
-ELEVATED_CLAIM = "x-hasura-auth-elevated"
 
 
 def passed_second_factor(claims: dict[str, Any]) -> bool:
@@ -36,16 +35,16 @@ class ElevationRule:
         self._clock = clock
 
     def is_elevated(self, claims: dict[str, Any]) -> bool:
-        namespace = claims.get(self._settings.jwt_claims_namespace)
+        namespace = claims.get(self._settings.tokens.jwt_claims_namespace)
         if not isinstance(namespace, dict) or namespace.get(ELEVATED_CLAIM) != claims.get("sub"):
             return False
         auth_time = claims.get("auth_time")
         if not isinstance(auth_time, int) or isinstance(auth_time, bool):
             return False
         age = self._clock().timestamp() - auth_time
-        return age <= self._settings.elevation_max_age
+        return age <= self._settings.mfa.elevation_max_age
 
     def enforce(self, claims: dict[str, Any]) -> None:
         """Raise `elevated-claim-required` when the setting asks for elevation and the token lacks it."""
-        if self._settings.require_elevated_claim and not self.is_elevated(claims):
+        if self._settings.mfa.require_elevated_claim and not self.is_elevated(claims):
             raise AuthError(ErrorCode.ELEVATION_REQUIRED)

@@ -16,21 +16,19 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.methods.base import Factor, MethodInfo
-from authward.methods.totp.challenge import MfaChallenge, open_challenge, requires_second_factor
 from authward.services import audit
-from authward.services.clock import Clock, utc_now
 from authward.services.email_accounts import mark_email_proven, user_for_proven_email
-from authward.services.sessions import IssuedSession, SessionService
-from authward.services.tickets import TicketKind, TicketService
+from authward.services.method_info import EMAIL_LINK
+from authward.services.sessions import IssuedSession
+from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
+from authward.services.tickets import TicketKind, TicketOwner, TicketService
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.models import Ticket, User
 from authward.storage.repos import users as users_repo
 
-# A link mailed to the address: possession of the mailbox (no RFC 8176 value fits; "email" as Supabase).
-EMAIL_LINK = MethodInfo("email_link", Factor.FIRST, "email")
 LINK_KINDS = {TicketKind.VERIFY_EMAIL, TicketKind.PASSWORDLESS_EMAIL, TicketKind.PASSWORD_RESET,
               TicketKind.EMAIL_CONFIRM_CHANGE}
 
@@ -43,12 +41,12 @@ class Redeemed:
 
 class TicketRedemption:
     def __init__(
-        self, db: Database, tickets: TicketService, sessions: SessionService, settings: Settings,
+        self, db: Database, tickets: TicketService, sign_in: SignInCompletion, settings: Settings,
         clock: Clock = utc_now,
     ) -> None:
         self._db = db
         self._tickets = tickets
-        self._sessions = sessions
+        self._sign_in = sign_in
         self._settings = settings
         self._clock = clock
 
@@ -58,16 +56,8 @@ class TicketRedemption:
                 row = await self._tickets.redeem(session, ticket, LINK_KINDS)
                 kind = TicketKind(row.kind)
                 user = await self._apply(session, row, kind)
-                if user.disabled:
-                    raise AuthError(ErrorCode.DISABLED_USER)
-                now = self._clock()
-                if requires_second_factor(user):
-                    challenge = await open_challenge(session, user, [EMAIL_LINK.amr], now)
-                    return Redeemed(kind, challenge)
-                audit.record(session, "user.signed_in", now, user.id, method=EMAIL_LINK.id, ticket=kind.value)
-                issued = await self._sessions.issue(session, user, [EMAIL_LINK.amr], user_agent=user_agent,
-                                                    elevated=True)
-                return Redeemed(kind, issued)
+                context = SignInContext(user_agent, audit={"ticket": kind.value})
+                return Redeemed(kind, await self._sign_in.complete(session, user, EMAIL_LINK, context))
         except IntegrityError as exc:  # the address was taken by a concurrent sign-up or change
             raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE) from exc
 
@@ -88,7 +78,7 @@ class TicketRedemption:
             user.email_verified = True
             user.updated_at = now
         if kind is TicketKind.VERIFY_EMAIL:
-            await self._tickets.retire(session, TicketKind.VERIFY_EMAIL, user_id=user.id)
+            await self._tickets.retire(session, TicketKind.VERIFY_EMAIL, TicketOwner(user_id=user.id))
         return user
 
     async def _swap_email(self, session: AsyncSession, user: User, new_email: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authward.methods.recovery_codes.codes import CODES_PER_SET, digest, new_code, normalise
+from authward.security.recovery_codes import CODES_PER_SET, digest, new_code, normalise
 from authward.storage.models import Credential
 from authward.storage.repos import credentials as credentials_repo
 

@@ -11,20 +11,22 @@ With AUTHWARD_VERIFY_CONFIRM_PAGE=true, GET shows a one-button page and only its
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from authward.api.deps import services, user_agent
+from authward.api.deps import get_core, provide, user_agent
 from authward.api.nhost.common import ERRORS
 from authward.api.pages.verify_confirm import confirm_page
-from authward.container import Services
 from authward.errors import AuthError, ErrorCode
-from authward.methods.totp.challenge import MfaChallenge
+from authward.methods.email_link.service import TicketRedemption
+from authward.services.core import Core
+from authward.services.sign_in import MfaChallenge
 
 router = APIRouter(tags=["verification"])
+TicketRedemptionDep = Annotated[TicketRedemption, Depends(provide(TicketRedemption))]
 NO_STORE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 MAX_FORM_BYTES = 8192
 
@@ -44,19 +46,21 @@ def _error(url: str, error: AuthError, status: int) -> Response:
     return _redirect(url, {"error": error.code.value, "errorDescription": error.message}, status)
 
 
-def _refused_redirect(svc: Services, redirect_to: str, code_challenge: str | None, status: int) -> Response | None:
+def _refused_redirect(core: Core, redirect_to: str, code_challenge: str | None, status: int) -> Response | None:
     """The answer when the request cannot go on (it never touches the ticket), else None."""
-    if not svc.email.redirects.is_allowed(redirect_to):
-        return _error(svc.settings.client_url, AuthError(ErrorCode.REDIRECT_TO_NOT_ALLOWED), status)
+    if not core.redirects.is_allowed(redirect_to):
+        return _error(core.settings.server.client_url, AuthError(ErrorCode.REDIRECT_TO_NOT_ALLOWED), status)
     if code_challenge is not None:
         return _error(redirect_to, AuthError(ErrorCode.INVALID_REQUEST, "codeChallenge (PKCE) is not supported"),
                       status)
     return None
 
 
-async def _redeem(svc: Services, ticket: str, redirect_to: str, agent: str | None, status: int) -> Response:
+async def _redeem(
+    redemption: TicketRedemption, ticket: str, redirect_to: str, agent: str | None, status: int
+) -> Response:
     try:
-        redeemed = await svc.email.redemption.redeem(ticket, agent)
+        redeemed = await redemption.redeem(ticket, agent)
     except AuthError as exc:
         return _error(redirect_to, exc, status)
     if isinstance(redeemed.outcome, MfaChallenge):
@@ -72,24 +76,29 @@ async def _redeem(svc: Services, ticket: str, redirect_to: str, agent: str | Non
 })
 async def verify_ticket(
     request: Request,
+    redemption: TicketRedemptionDep,
     ticket: str = Query(description="Ticket"),
     ticket_type: str | None = Query(default=None, alias="type", description="Deprecated, ignored"),
     redirect_to: str = Query(alias="redirectTo", description="Target URL for the redirect"),
     code_challenge: str | None = Query(default=None, alias="codeChallenge"),
-    svc: Services = Depends(services),
+    core: Core = Depends(get_core),
 ) -> Response:
-    refused = _refused_redirect(svc, redirect_to, code_challenge, 302)
+    refused = _refused_redirect(core, redirect_to, code_challenge, 302)
     if refused is not None:
         return refused
-    if svc.settings.verify_confirm_page:
+    if core.settings.email.verify_confirm_page:
         return confirm_page(request.url.path, ticket, redirect_to, ticket_type, request.headers.get("accept-language"))
-    return await _redeem(svc, ticket, redirect_to, user_agent(request), 302)
+    return await _redeem(redemption, ticket, redirect_to, user_agent(request), 302)
 
 
 @router.post("/verify", include_in_schema=False)
-async def confirm_verify_ticket(request: Request, svc: Services = Depends(services)) -> Response:
+async def confirm_verify_ticket(
+    request: Request,
+    redemption: TicketRedemptionDep,
+    core: Core = Depends(get_core),
+) -> Response:
     """The confirm page's button (form-encoded): redeems, then 303 to the app."""
-    if not svc.settings.verify_confirm_page:
+    if not core.settings.email.verify_confirm_page:
         raise AuthError(ErrorCode.METHOD_NOT_ALLOWED)
     raw = await request.body()
     if len(raw) > MAX_FORM_BYTES:
@@ -98,7 +107,7 @@ async def confirm_verify_ticket(request: Request, svc: Services = Depends(servic
     ticket, redirect_to = form.get("ticket"), form.get("redirectTo")
     if not ticket or not redirect_to:
         raise AuthError(ErrorCode.INVALID_REQUEST, "ticket and redirectTo are required")
-    refused = _refused_redirect(svc, redirect_to, None, 303)
+    refused = _refused_redirect(core, redirect_to, None, 303)
     if refused is not None:
         return refused
-    return await _redeem(svc, ticket, redirect_to, user_agent(request), 303)
+    return await _redeem(redemption, ticket, redirect_to, user_agent(request), 303)

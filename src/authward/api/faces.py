@@ -1,0 +1,44 @@
+"""A face: a set of routes with its own paths, wire shapes and error format (Nhost today; OAuth/Auth0,
+admin and hosted pages next). The app is built from faces; each owns the errors raised on its paths
+and may declare hot GET routes answered before FastAPI's router (api/hot.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter
+from starlette.responses import Response
+from starlette.types import Scope
+
+from authward.errors import AuthError
+from authward.services.runtime import Runtime
+from authward.settings import Settings
+
+HotHandler = Callable[[Runtime, Scope], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Face:
+    name: str
+    # Path prefixes this face answers errors for; the longest match wins, "/" is the catch-all.
+    prefixes: tuple[str, ...]
+    # Renders an AuthError (or a framework error mapped to one) in the face's wire format.
+    render_error: Callable[[AuthError], Response]
+    # The face's own routers (not a method's), given the settings (e.g. development-only routes).
+    routers: Callable[[Settings], Sequence[APIRouter]]
+    # GET paths answered before routing, by the very functions the face's documented routes call.
+    hot_gets: Mapping[str, HotHandler] = field(default_factory=dict)
+
+
+def face_for_path(faces: Sequence[Face], path: str) -> Face:
+    """The face owning `path`: the longest matching prefix (a prefix matches whole segments)."""
+    best: tuple[int, Face] | None = None
+    for face in faces:
+        for prefix in face.prefixes:
+            if prefix == "/" or path == prefix or path.startswith(prefix.rstrip("/") + "/"):
+                if best is None or len(prefix) > best[0]:
+                    best = (len(prefix), face)
+    if best is None:
+        raise LookupError(f"no face owns {path}")
+    return best[1]

@@ -1,1 +1,0 @@
-"""One-time recovery codes, usable instead of a TOTP code when the authenticator is lost."""

@@ -1,0 +1,103 @@
+"""The shared services every sign-in method is built from, constructed once per process.
+
+Explicit fields, built in dependency order by `build_core`; a method takes what it needs from here
+in its own `build` (methods/<name>/__init__.py), so adding a method edits no central list of services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from authward.background import Background
+from authward.clock import Clock, utc_now
+from authward.delivery.compose import EmailComposer
+from authward.delivery.email import build_mailer
+from authward.delivery.postman import Postman
+from authward.delivery.sms import SmsSender, build_sms_sender
+from authward.delivery.templates import EmailTemplates
+from authward.security.jwt import AccessTokenCodec
+from authward.security.passwords import PasswordHasher
+from authward.security.redirects import RedirectPolicy
+from authward.security.secretbox import SecretBox, load_or_create_secret_key
+from authward.services.claims import AccessClaims, HasuraClaims
+from authward.services.elevation import ElevationRule
+from authward.services.email_change import EmailChangeService
+from authward.services.email_verification import EmailVerificationService
+from authward.services.keys import KeyRing
+from authward.services.passwordless_email import PasswordlessEmail
+from authward.services.recovery_codes import RecoveryCodes
+from authward.services.sessions import SessionService
+from authward.services.sign_in import SignInCompletion
+from authward.services.sign_in_policy import SignInPolicy
+from authward.services.ticket_mail import TicketMail
+from authward.services.tickets import TicketService
+from authward.settings import Settings
+from authward.storage.db import Database
+
+
+@dataclass
+class Core:
+    settings: Settings
+    clock: Clock
+    db: Database
+    box: SecretBox
+    keys: KeyRing
+    codec: AccessTokenCodec
+    claims: AccessClaims
+    hasher: PasswordHasher
+    sessions: SessionService
+    tickets: TicketService
+    sign_in: SignInCompletion
+    elevation: ElevationRule
+    redirects: RedirectPolicy
+    background: Background
+    postman: Postman
+    mail: TicketMail
+    email_verification: EmailVerificationService
+    email_change: EmailChangeService
+    passwordless_email: PasswordlessEmail
+    recovery_codes: RecoveryCodes
+    sms_sender: SmsSender
+
+    async def close(self) -> None:
+        await self.postman.close()
+        self.hasher.close()
+        await self.sms_sender.aclose()
+        await self.db.dispose()
+
+
+def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
+    db = Database(settings.database.url)
+    secret = load_or_create_secret_key(
+        settings.server.secret_key.get_secret_value() if settings.server.secret_key else None, settings.server.data_dir
+    )
+    box = SecretBox(secret)
+    tokens = settings.tokens
+    keys = KeyRing(db, box, tokens.jwt_algorithm.value, tokens.access_token_expires_in, tokens.key_cache_seconds, clock)
+    hasura = HasuraClaims(settings.tokens.jwt_claims_namespace)  # the Nhost face's default claim set
+    codec = AccessTokenCodec(keys, settings.server.public_url, accept=hasura.is_user_token)
+    hasher = PasswordHasher(
+        settings.passwords.hash_time_cost, settings.passwords.hash_memory_kib, settings.passwords.hash_parallelism
+    )
+    policy = SignInPolicy(settings.users.email_verification_required)
+    claims = AccessClaims(settings.server.public_url, [hasura])
+    sessions = SessionService(db, codec, claims, policy, settings,
+                              box.derive(b"authward/refresh-successor/v1"), clock)
+    # One key for every code: email codes keep working across the upgrade that unified the tickets.
+    tickets = TicketService(box.derive(b"authward/email-otp/v1"), clock)
+    redirects = RedirectPolicy(settings.server.client_url, settings.server.allowed_redirect_urls)
+    templates = EmailTemplates(settings.email.templates_dir, settings.users.default_locale)
+    templates.check(settings.users.allowed_locales)
+    background = Background()
+    postman = Postman(db, build_mailer(settings), settings, background, clock)
+    mail = TicketMail(tickets, EmailComposer(templates, settings), postman)
+    return Core(
+        settings=settings, clock=clock, db=db, box=box, keys=keys, codec=codec, claims=claims, hasher=hasher,
+        sessions=sessions, tickets=tickets, sign_in=SignInCompletion(sessions, tickets, policy, clock),
+        elevation=ElevationRule(settings, clock), redirects=redirects, background=background, postman=postman,
+        mail=mail, email_verification=EmailVerificationService(db, mail, redirects, background, settings),
+        email_change=EmailChangeService(db, mail, redirects, settings, clock),
+        passwordless_email=PasswordlessEmail(db, mail, redirects, background, settings, clock),
+        recovery_codes=RecoveryCodes(box.derive(b"authward/recovery-codes/v1")),
+        sms_sender=build_sms_sender(settings, db, clock),
+    )

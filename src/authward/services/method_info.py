@@ -1,0 +1,55 @@
+"""What the session layer knows of a sign-in method: its id, its factor, the `amr` it adds.
+
+The method packages (authward.methods) declare one each; the rules that read these fields live in
+services/sign_in.py (the one sign-in completion).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+# Added to `amr` once a second factor completed the authentication (RFC 8176 "mfa").
+MFA_AMR = "mfa"
+
+
+class Factor(StrEnum):
+    FIRST = "first"
+    SECOND = "second"
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    id: str
+    factor: Factor
+    amr: str  # RFC 8176 authentication method reference
+    # A proof the user presented just now (a password, a code, a link): its session is elevated.
+    # False for credentials that stand in for the user (a PAT) and for anonymous sessions.
+    fresh: bool = True
+    # Why this first factor may skip the second one (None: it may not). Written here, read by the policy.
+    skips_mfa_because: str | None = None
+    # Only the anonymous method opens sessions for anonymous users.
+    for_anonymous: bool = False
+
+
+def merge_amr(*groups: list[str] | str) -> list[str]:
+    """Ordered, without duplicates: ["pwd"] + "otp" + "mfa" -> ["pwd", "otp", "mfa"]."""
+    values: list[str] = []
+    for group in groups:
+        values.extend([group] if isinstance(group, str) else group)
+    return list(dict.fromkeys(v for v in values if isinstance(v, str)))
+
+
+PASSWORD = MethodInfo("password", Factor.FIRST, "pwd")
+EMAIL_LINK = MethodInfo("email_link", Factor.FIRST, "email")  # a mailed link: the mailbox (as Supabase)
+# Asks for a sign-in link; following it is EMAIL_LINK's sign-in (so MAGIC_LINK itself opens no session).
+MAGIC_LINK = MethodInfo("magic_link", Factor.FIRST, "email")
+EMAIL_OTP = MethodInfo("email_otp", Factor.FIRST, "otp")
+SMS_OTP = MethodInfo("sms_otp", Factor.FIRST, "sms")
+ANONYMOUS = MethodInfo("anonymous", Factor.FIRST, "anon", fresh=False, for_anonymous=True,
+                       skips_mfa_because="an anonymous user cannot enrol a second factor")
+PAT = MethodInfo("pat", Factor.FIRST, "pat", fresh=False,
+                 skips_mfa_because="a PAT is minted from an elevated session, which already passed the "
+                                   "second factor; it stands in for that session, as Nhost's do")
+TOTP = MethodInfo("totp", Factor.SECOND, "otp")
+RECOVERY_CODE = MethodInfo("recovery_code", Factor.SECOND, "otp")

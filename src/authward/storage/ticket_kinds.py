@@ -1,0 +1,29 @@
+"""The kinds of single-use secret, as stored in `tickets.kind`: one enum for every flow."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TicketKind(StrEnum):
+    """Values of bearer kinds are their ticket's prefix (`passwordReset:...`, as Nhost's tickets)."""
+
+    VERIFY_EMAIL = "verifyEmail"
+    PASSWORDLESS_EMAIL = "passwordlessEmail"
+    PASSWORD_RESET = "passwordReset"  # noqa: S105 - a ticket kind
+    EMAIL_CONFIRM_CHANGE = "emailConfirmChange"
+    MFA_TOTP = "mfaTotp"  # the ticket a first factor answers when a second one is due
+    EMAIL_OTP = "otpEmail"  # a six-digit code mailed to an address
+    SMS_OTP = "otpSms"  # a six-digit code sent to a phone number
+
+
+# Short codes a person types: found by (kind, owner), each allowing a few guesses.
+CODE_KINDS = frozenset({TicketKind.EMAIL_OTP, TicketKind.SMS_OTP})
+
+# The `type` query parameter Nhost puts in its links (deprecated and ignored by /verify).
+LINK_TYPES: dict[TicketKind, str] = {
+    TicketKind.VERIFY_EMAIL: "emailVerify",
+    TicketKind.PASSWORDLESS_EMAIL: "signinPasswordless",
+    TicketKind.PASSWORD_RESET: "passwordReset",
+    TicketKind.EMAIL_CONFIRM_CHANGE: "emailConfirmChange",
+}

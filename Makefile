@@ -6,6 +6,7 @@ ifeq ($(UV),)
 UV := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/uv
 endif
 JS_DIR := tests/e2e/js
+CHROMIUM ?= $(or $(AUTHWARD_TEST_CHROMIUM),/usr/bin/chromium)
 
 .PHONY: install serve test test-fast bench lint clean
 
@@ -26,6 +27,8 @@ $(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock
 	touch $@
 
 test: install $(JS_DIR)/node_modules/.installed ## the whole suite
+	@test -x $(CHROMIUM) || echo "note: no Chromium at $(CHROMIUM): the browser tests skip (fail with CI=true); \
+	install it with 'apt-get install chromium' (.ci/run does)"
 	.venv/bin/pytest
 
 test-fast: install ## unit + integration only

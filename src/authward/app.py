@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from authward import __version__
@@ -15,14 +16,10 @@ from authward.api.error_handlers import install_error_handlers
 from authward.api.faces import Face
 from authward.api.hot import HotRoutes
 from authward.api.limits import BodySizeLimit
-from authward.api.nhost.face import NHOST
 from authward.api.prefix import StripV1Prefix
-from authward.api.yat.face import YAT
-from authward.composition import build_runtime, enabled_methods
+from authward.composition import FACES, build_runtime, enabled_faces, enabled_methods
 from authward.services.runtime import Runtime
 from authward.settings import Settings
-
-FACES: tuple[Face, ...] = (NHOST, YAT)
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequence[Face] = FACES) -> FastAPI:
@@ -46,6 +43,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
         docs_url="/docs",
         redoc_url=None,
     )
+    faces = enabled_faces(settings, faces)
     install_error_handlers(app, faces)
     methods = enabled_methods(settings)
     for face in faces:
@@ -60,6 +58,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
 def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     """The app wrapped in the outermost middleware (body size limit, /v1, hot GETs)."""
     app = create_app(settings, runtime)
-    wrapped: Any = BodySizeLimit(StripV1Prefix(HotRoutes(app, FACES)), settings.server.max_body_bytes)
+    hot = HotRoutes(app, enabled_faces(settings))
+    wrapped: Any = BodySizeLimit(StripV1Prefix(hot), settings.server.max_body_bytes)
+    if settings.server.cors_origins:  # outermost: preflights are answered before anything else
+        wrapped = CORSMiddleware(
+            wrapped, allow_origins=settings.server.cors_origins,
+            allow_credentials=settings.server.cors_allow_credentials,
+            allow_methods=["GET", "POST", "PATCH", "DELETE", "HEAD"], allow_headers=["*"], max_age=600,
+        )
     wrapped.fastapi_app = app
     return wrapped  # type: ignore[no-any-return]

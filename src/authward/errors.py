@@ -108,3 +108,20 @@ class AuthError(Exception):
 
 def status_of(code: ErrorCode) -> int:
     return _CATALOGUE[code][0]
+
+
+class OAuthError(Exception):
+    """An RFC 6749 error (`{"error", "error_description"}`), raised by the OAuth face and its services.
+
+    `error` is one of RFC 6749 §5.2 / §4.1.2.1, RFC 6750 §3.1, RFC 7009 and RFC 8693 codes
+    (`invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`,
+    `invalid_scope`, `access_denied`, `login_required`, `consent_required`, `invalid_token`, ...).
+    """
+
+    def __init__(self, error: str, description: str = "", status: int = 400,
+                 headers: dict[str, str] | None = None) -> None:
+        self.error = error
+        self.description = description
+        self.status = status
+        self.headers = headers or {}
+        super().__init__(f"{error}: {description}")

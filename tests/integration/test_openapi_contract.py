@@ -47,6 +47,15 @@ EXTENSION_OPERATIONS: dict[tuple[str, str], str] = {
     ("POST", "/auth/2fa"): "Yat-style second-factor completion; docs/2fa.md",
     ("POST", "/auth/token/refresh"): "Yat-style refresh; docs/2fa.md",
     ("POST", "/auth/magic_link"): "Yat-style magic-link request (snake_case face); docs/2fa.md",
+    ("GET", "/authorize"): "the standard path of the authorization endpoint (the spec's /oauth2/authorize too)",
+    ("POST", "/authorize"): "the standard path of the authorization endpoint, POST form",
+    ("POST", "/oauth/token"): "the standard (Auth0) path of the token endpoint (the spec's /oauth2/token too)",
+    ("POST", "/oauth/revoke"): "the standard (Auth0) path of RFC 7009 revocation",
+    ("POST", "/oauth/introspect"): "the standard path of RFC 7662 introspection",
+    ("GET", "/userinfo"): "the standard (Auth0) path of OIDC userinfo",
+    ("POST", "/userinfo"): "the standard path of OIDC userinfo, POST",
+    ("GET", "/oidc/logout"): "OIDC RP-initiated logout (end_session_endpoint); docs/oauth.md",
+    ("POST", "/oidc/logout"): "OIDC RP-initiated logout, POST form",
 }
 
 # (where, keyword) -> reason. `where` is "<Component>.<property path>" for component schemas of the reference,
@@ -89,6 +98,41 @@ DELIBERATE_DIFFERENCES: dict[tuple[str, str], str] = {
     ("UserMfaRequest.code", "maxLength"): "bound on a code (a recovery code typed with spaces fits in 64)",
     ("UserDeanonymizeRequest.password", "minLength"):
         "as sign-up: the length policy is enforced in code so a short password answers `password-too-short`",
+    # The OAuth face (api/oauth/schemas.py): discovery advertises what is implemented, no more, no less.
+    ("OAuth2DiscoveryResponse.client_id_metadata_document_supported", "property"):
+        "not implemented (client ID metadata documents, an IETF draft): not advertised",
+    ("OAuth2DiscoveryResponse.end_session_endpoint", "property"): "RP-initiated logout is implemented (/oidc/logout)",
+    ("OAuth2DiscoveryResponse.response_modes_supported", "property"): "OIDC Discovery metadata: [query]",
+    ("OAuth2DiscoveryResponse.token_endpoint_auth_signing_alg_values_supported", "property"):
+        "private_key_jwt client authentication is implemented: its algorithms (OIDC Discovery requires them)",
+    ("OAuth2DiscoveryResponse.revocation_endpoint_auth_methods_supported", "property"):
+        "RFC 8414 metadata: how clients authenticate at /oauth/revoke",
+    ("OAuth2DiscoveryResponse.introspection_endpoint_auth_methods_supported", "property"):
+        "RFC 8414 metadata: introspection needs a confidential client (no `none`)",
+    ("OAuth2DiscoveryResponse.prompt_values_supported", "property"): "OIDC metadata: the prompt values honoured",
+    ("OAuth2DiscoveryResponse.ui_locales_supported", "property"): "the hosted pages' locales (allowed_locales)",
+    ("OAuth2DiscoveryResponse.claims_parameter_supported", "property"):
+        "says false explicitly (the OIDC default is false too): the claims parameter is not implemented",
+    ("OAuth2DiscoveryResponse.request_uri_parameter_supported", "property"):
+        "says false explicitly (the OIDC default is true): request_uri is refused with request_uri_not_supported",
+    ("oauth2Authorize", "parameters"):
+        "we also read OIDC's response_mode, max_age, login_hint, ui_locales and Auth0's audience; redirect_uri may be "
+        "left out when the client registered exactly one (RFC 6749 §3.1.2.3)",
+    ("oauth2AuthorizePost.request", "content"): "the body may be JSON too (Auth0's SDKs send JSON), as form",
+    ("oauth2Token.request", "content"): "the body may be JSON too (Auth0's SDKs send JSON), as form",
+    ("oauth2Revoke.request", "content"): "the body may be JSON too (Auth0's SDKs send JSON), as form",
+    ("oauth2Introspect.request", "content"): "the body may be JSON too (Auth0's SDKs send JSON), as form",
+    ("oauth2UserinfoPost.request", "requestBody"):
+        "an optional body: RFC 6750 §2.2's form-encoded access_token, when not in the Authorization header",
+    ("OAuth2UserinfoResponse.nickname", "property"): "a standard claim of the profile scope (OIDC Core §5.4)",
+    ("OAuth2UserinfoResponse.updated_at", "property"): "a standard claim of the profile scope (OIDC Core §5.4)",
+    ("OAuth2IntrospectResponse.aud", "property"): "RFC 7662 §2.2 member: the access token's audience",
+    ("OAuth2IntrospectResponse.jti", "property"): "RFC 7662 §2.2 member: the access token's id",
+    ("OAuth2IntrospectResponse.sid", "property"): "the session (refresh-token family) the token belongs to",
+    ("OAuth2LoginResponse.clientName", "property"): "authward extension for a consent screen: the client's name",
+    ("OAuth2LoginResponse.logoUrl", "property"): "authward extension for a consent screen: the client's logo (or null)",
+    ("OAuth2LoginResponse.firstParty", "property"):
+        "authward extension for a consent screen: a first-party client needs no consent",
 }
 
 # Error codes we answer that the reference's ErrorResponse enum lacks -> why.

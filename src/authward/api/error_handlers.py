@@ -11,7 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from authward.api.faces import Face, face_for_path
-from authward.errors import AuthError, ErrorCode, status_of
+from authward.api.oauth.wire import render_oauth_error
+from authward.errors import AuthError, ErrorCode, OAuthError, status_of
 
 log = logging.getLogger("authward")
 
@@ -32,6 +33,10 @@ def validation_message(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI, faces: Sequence[Face]) -> None:
     def answer(request: Request, err: AuthError) -> Response:
         return face_for_path(faces, request.url.path).render_error(err)
+
+    @app.exception_handler(OAuthError)
+    async def _oauth_error(_: Request, exc: OAuthError) -> Response:
+        return render_oauth_error(exc)  # only the OAuth face and its services raise these
 
     @app.exception_handler(AuthError)
     async def _auth_error(request: Request, exc: AuthError) -> Response:

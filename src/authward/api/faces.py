@@ -12,7 +12,8 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from authward.errors import AuthError
-from authward.services.runtime import Runtime
+from authward.services.core import Core
+from authward.services.runtime import Built, Runtime
 from authward.settings import Settings
 
 HotHandler = Callable[[Runtime, Scope], Awaitable[Response]]
@@ -29,12 +30,20 @@ class Face:
     routers: Callable[[Settings], Sequence[APIRouter]]
     # GET paths answered before routing, by the very functions the face's documented routes call.
     hot_gets: Mapping[str, HotHandler] = field(default_factory=dict)
+    # The face's own services (the OAuth provider's, say), built from the core services.
+    build: Callable[[Core], Built] | None = None
+    # Mounted (and built) at all, given the settings.
+    enabled: Callable[[Settings], bool] = lambda _: True
+    # Single paths this face owns without their sub-paths (/signup is a page; /signup/* are Nhost routes).
+    exact_paths: tuple[str, ...] = ()
 
 
 def face_for_path(faces: Sequence[Face], path: str) -> Face:
-    """The face owning `path`: the longest matching prefix (a prefix matches whole segments)."""
+    """The face owning `path`: an exact path first, else the longest matching prefix (whole segments)."""
     best: tuple[int, Face] | None = None
     for face in faces:
+        if path in face.exact_paths:
+            return face
         for prefix in face.prefixes:
             if prefix == "/" or path == prefix or path.startswith(prefix.rstrip("/") + "/"):
                 if best is None or len(prefix) > best[0]:

@@ -123,3 +123,6 @@ def register(app: typer.Typer) -> None:
     app.command("config")(config_cmd)
     app.add_typer(keys_app, name="keys")
     outbox_cli.register(app)
+    from authward.cli import clients as clients_cli
+
+    clients_cli.register(app)

@@ -1,4 +1,5 @@
-"""The authward Python SDK: sync and async clients for the Nhost-compatible REST API.
+"""The authward Python SDK: sync and async clients for the Nhost-compatible REST API, and
+(`client.oauth`) for its OAuth 2.0 / OpenID Connect provider.
 
     from authward.client import AuthClient, FileStorage
     client = AuthClient("http://127.0.0.1:4000", storage=FileStorage())
@@ -15,11 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from authward.client.aio import AsyncAuthClient
 from authward.client.errors import (
+    AccessDenied,
     AuthError,
+    CallbackMismatch,
     Conflict,
     Forbidden,
+    InsufficientScope,
+    InvalidClient,
     InvalidCredentials,
+    InvalidGrant,
     InvalidRequest,
+    InvalidScope,
     InvalidToken,
     MfaError,
     MfaRequired,
@@ -27,11 +34,13 @@ from authward.client.errors import (
     NotFound,
     NotLoggedIn,
     NotSupportedByServer,
+    OAuthError,
     RateLimited,
     ServerError,
     SessionRevoked,
     TokenExpired,
     Unauthenticated,
+    UnauthorizedClient,
     UnexpectedResponse,
 )
 from authward.client.models import (
@@ -49,6 +58,15 @@ from authward.client.models import (
     TotpSetup,
     User,
 )
+from authward.client.oauth_models import (
+    AuthorizationRequest,
+    IdTokenClaims,
+    Introspection,
+    LoginRequest,
+    ProviderMetadata,
+    TokenSet,
+    UserInfo,
+)
 from authward.client.storage import FileStorage, KeyringStorage, MemoryStorage, SessionStorage
 from authward.client.sync import AuthClient
 from authward.client.verifier import Principal, TokenVerifier
@@ -58,18 +76,28 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JWK",
+    "AccessDenied",
     "AsyncAuthClient",
     "AuthClient",
     "AuthError",
     "AuthMiddleware",
+    "AuthorizationRequest",
+    "CallbackMismatch",
     "Conflict",
     "FileStorage",
     "Forbidden",
+    "IdTokenClaims",
+    "InsufficientScope",
+    "Introspection",
+    "InvalidClient",
     "InvalidCredentials",
+    "InvalidGrant",
     "InvalidRequest",
+    "InvalidScope",
     "InvalidToken",
     "JWKSet",
     "KeyringStorage",
+    "LoginRequest",
     "MemoryStorage",
     "MfaChallenge",
     "MfaError",
@@ -79,9 +107,11 @@ __all__ = [
     "NotFound",
     "NotLoggedIn",
     "NotSupportedByServer",
+    "OAuthError",
     "PersonalAccessToken",
     "PersonalAccessTokenInfo",
     "Principal",
+    "ProviderMetadata",
     "RateLimited",
     "ServerError",
     "Session",
@@ -92,11 +122,14 @@ __all__ = [
     "SignUpOptions",
     "StoredSession",
     "TokenExpired",
+    "TokenSet",
     "TokenVerifier",
     "TotpSetup",
     "Unauthenticated",
+    "UnauthorizedClient",
     "UnexpectedResponse",
     "User",
+    "UserInfo",
     "require_user",
 ]
 

@@ -24,6 +24,7 @@ from authward.client.core import (
     request_args,
 )
 from authward.client.errors import AuthError
+from authward.client.oauth import OAuthApi
 from authward.client.routes import refresh_session
 from authward.client.storage import SessionStorage
 
@@ -51,6 +52,7 @@ class AsyncAuthClient(AuthApi, AsyncRunner):
         self._owns_http = http_client is None
         self._refresh_lock = asyncio.Lock()
         self.two_factor = AsyncTwoFactor(self)
+        self.oauth = AsyncOAuth(self)
 
     async def run(self, flow: Flow[T]) -> T:
         stepper = FlowStepper(flow)
@@ -98,6 +100,17 @@ class AsyncAuthClient(AuthApi, AsyncRunner):
 
 class AsyncTwoFactor(TwoFactorApi, AsyncRunner):
     """`client.two_factor`: runs on its client's connection, session and lock."""
+
+    def __init__(self, client: AsyncAuthClient) -> None:
+        self.state = client.state
+        self._client = client
+
+    async def run(self, flow: Flow[T]) -> T:
+        return await self._client.run(flow)
+
+
+class AsyncOAuth(OAuthApi, AsyncRunner):
+    """`client.oauth`: the OAuth 2.0 / OIDC client, on its client's connection (and session, for Nhost's login)."""
 
     def __init__(self, client: AsyncAuthClient) -> None:
         self.state = client.state

@@ -31,8 +31,10 @@ from authward.client.errors import (
     TokenExpired,
     UnexpectedResponse,
     error_from_response,
+    oauth_error_from_response,
 )
 from authward.client.models import Session, SessionPayload, SignInResponse, StoredSession
+from authward.client.oauth_models import ProviderCache
 from authward.client.storage import MemoryStorage, SessionStorage
 from authward.client.tokens import unverified_claims
 
@@ -52,6 +54,7 @@ __all__ = [
     "ensure_fresh",
     "error_for",
     "network_error",
+    "oauth_error_for",
     "operation",
     "parse_model",
     "request_args",
@@ -69,7 +72,11 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True)
 class RequestSpec:
-    """One HTTP request, described (not sent). `auth` asks the runner for the session's bearer."""
+    """One HTTP request, described (not sent). `auth` asks the runner for the session's bearer.
+
+    `path` is under the API prefix (`/user` -> `<base>/v1/user`), or an absolute URL (the OAuth
+    endpoints discovery names). `oauth_errors`: the route answers errors in RFC 6749's shape.
+    """
 
     method: str
     path: str
@@ -79,7 +86,8 @@ class RequestSpec:
     bearer: str | None = None
     accept_redirect: bool = False
     headers: Mapping[str, str] = field(default_factory=dict)
-    form: Mapping[str, str] | None = None  # a form-encoded body (the /verify confirm page's POST)
+    form: Mapping[str, str] | None = None  # a form-encoded body (the /verify confirm page's POST, OAuth)
+    oauth_errors: bool = False
 
 
 class _EnsureFresh:
@@ -135,11 +143,26 @@ def error_for(response: httpx.Response) -> AuthError:
     return error_from_response(status, code, f"{route}: HTTP {status} {snippet}".strip(), route=route)
 
 
+def oauth_error_for(response: httpx.Response) -> AuthError:
+    """The AuthError for an OAuth endpoint's error: RFC 6749's `{error, error_description}` body, or
+    (a server without the provider, a proxy) whatever `error_for` makes of it."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), str) and "message" not in body:
+        description = body.get("error_description")
+        return oauth_error_from_response(
+            response.status_code, body["error"], description if isinstance(description, str) else None
+        )
+    return error_for(response)
+
+
 def checked(response: httpx.Response, spec: RequestSpec) -> httpx.Response:
     """The response itself when it answers `spec` successfully, else its AuthError raised."""
     if response.is_success or (spec.accept_redirect and response.is_redirect):
         return response
-    raise error_for(response)
+    raise oauth_error_for(response) if spec.oauth_errors else error_for(response)
 
 
 def network_error(exc: httpx.TransportError, spec: RequestSpec) -> NetworkError:
@@ -204,8 +227,12 @@ class ClientState:
         self.clock = clock
         self.refresh_margin = refresh_margin
         self.refresh_fraction = refresh_fraction
+        self.provider = ProviderCache()  # the OAuth provider's discovery document and signing keys
 
     def url(self, path: str) -> str:
+        """`path` under the API prefix; an absolute URL (from discovery) as it is."""
+        if path.startswith(("https://", "http://")):
+            return path
         return f"{self.base_url}{API_PREFIX}{path}"
 
     def detached(self) -> ClientState:
@@ -293,10 +320,13 @@ class ClientState:
 def request_args(state: ClientState, spec: RequestSpec) -> dict[str, Any]:
     """The keyword arguments of `httpx.Client.request` / `httpx.AsyncClient.request` for a spec."""
     headers = {"Accept": "application/json", **spec.headers}
+    url = state.url(spec.path)
+    if spec.auth and not url.startswith(f"{state.base_url}/"):
+        raise ValueError(f"{url}: the session's token goes to its own server only")
     bearer = spec.bearer or (state.bearer() if spec.auth else None)
     if bearer:
         headers["Authorization"] = f"Bearer {bearer}"
-    args: dict[str, Any] = {"method": spec.method, "url": state.url(spec.path), "headers": headers}
+    args: dict[str, Any] = {"method": spec.method, "url": url, "headers": headers}
     if spec.json is not None:
         args["json"] = spec.json
     if spec.form is not None:

@@ -12,7 +12,8 @@ failures use the same three fields with codes of their own (marked *client* belo
     ├── SessionRevoked              invalid-refresh-token: the refresh token is dead; log in again
     ├── InvalidCredentials          invalid-email-password, invalid-pat, invalid-otp, otp-too-many-attempts,
     │                               invalid-ticket (an emailed link or MFA ticket: unknown, used or expired)
-    ├── InvalidToken                a JWT failed verification (server 401, or TokenVerifier)
+    ├── InvalidToken                a JWT failed verification (server 401, TokenVerifier, verify_id_token):
+    │                               bad signature, issuer, audience, expiry, nonce, azp
     ├── Unauthenticated             unauthenticated-user, elevated-claim-required, ...
     ├── MfaError                    invalid-totp, totp-already-active, no-totp-secret, ...
     ├── MfaRequired                 (client) sign-in needs a second factor; `.ticket` completes it
@@ -20,18 +21,35 @@ failures use the same three fields with codes of their own (marked *client* belo
     ├── InvalidRequest              invalid-request, password-too-short, ... (400s)
     ├── NotFound                    not-found on a route the server has (e.g. an unknown PAT id)
     ├── Forbidden                   signup-disabled, disabled-user, forbidden-anonymous, ...
-    ├── RateLimited                 too-many-requests (429)
+    ├── OAuthError                  an RFC 6749 / 6750 error of the OAuth endpoints (`client.oauth`): `error` is
+    │   │                           the RFC code, `error_description` the server's words (also `message`)
+    │   ├── InvalidGrant            invalid_grant: a code or refresh token unknown, used, expired, revoked,
+    │   │                           or a PKCE code_verifier / redirect_uri that does not match
+    │   ├── InvalidClient           invalid_client (401): client authentication failed
+    │   ├── InvalidScope            invalid_scope: a scope the client may not have (or a refresh widening it)
+    │   ├── UnauthorizedClient      unauthorized_client: the client may not use this grant
+    │   ├── AccessDenied            access_denied: the user said no (a callback's `error=`)
+    │   ├── InsufficientScope       insufficient_scope (403): the token lacks a scope (server, or TokenVerifier's
+    │   │                           `required_scopes`); `.missing` lists them when known
+    │   └── CallbackMismatch        (client) a callback whose `state` or `iss` is not the request's
+    ├── RateLimited                 too-many-requests (429; also an OAuth temporarily_unavailable)
     └── ServerError                 5xx
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AccessDenied",
     "AuthError",
+    "CallbackMismatch",
     "Conflict",
     "Forbidden",
+    "InsufficientScope",
+    "InvalidClient",
     "InvalidCredentials",
+    "InvalidGrant",
     "InvalidRequest",
+    "InvalidScope",
     "InvalidToken",
     "MfaError",
     "MfaRequired",
@@ -39,13 +57,16 @@ __all__ = [
     "NotFound",
     "NotLoggedIn",
     "NotSupportedByServer",
+    "OAuthError",
     "RateLimited",
     "ServerError",
     "SessionRevoked",
     "TokenExpired",
     "Unauthenticated",
+    "UnauthorizedClient",
     "UnexpectedResponse",
     "error_from_response",
+    "oauth_error_from_response",
 ]
 
 
@@ -145,6 +166,57 @@ class ServerError(AuthError):
     pass
 
 
+class OAuthError(AuthError):
+    """An OAuth 2.0 error (RFC 6749 §5.2, RFC 6750 §3.1): `error` is the RFC code (`invalid_grant`, ...)."""
+
+    def __init__(self, status: int, error: str, error_description: str | None = None) -> None:
+        super().__init__(status, error, error_description or error)
+        self.error_description = error_description
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "error_description": self.error_description}
+
+
+class InvalidGrant(OAuthError):
+    pass
+
+
+class InvalidClient(OAuthError):
+    pass
+
+
+class InvalidScope(OAuthError):
+    pass
+
+
+class UnauthorizedClient(OAuthError):
+    pass
+
+
+class AccessDenied(OAuthError):
+    pass
+
+
+class InsufficientScope(OAuthError):
+    """The token is valid but lacks scopes (HTTP 403); `missing` names them when the SDK knows which."""
+
+    def __init__(
+        self, status: int = 403, error: str = "insufficient_scope", error_description: str | None = None,
+        missing: tuple[str, ...] = (),
+    ) -> None:
+        if error_description is None and missing:
+            error_description = f"The token lacks the scope(s): {' '.join(missing)}"
+        super().__init__(status, error, error_description)
+        self.missing = missing
+
+
+class CallbackMismatch(OAuthError):
+    """(client) An authorization callback that does not answer this request: its `state` or `iss` differ."""
+
+    def __init__(self, error_description: str) -> None:
+        super().__init__(400, "callback_mismatch", error_description)
+
+
 _BY_CODE: dict[str, type[AuthError]] = {
     "invalid-email-password": InvalidCredentials,
     "invalid-pat": InvalidCredentials,
@@ -194,3 +266,22 @@ def error_from_response(status: int, error: str, message: str, *, route: str = "
         where = f" ({route})" if route else ""
         message = f"Not supported by this server version: the server has no such route{where}"
     return cls(status, error, message)
+
+
+_OAUTH_BY_CODE: dict[str, type[OAuthError]] = {
+    "invalid_grant": InvalidGrant,
+    "invalid_client": InvalidClient,
+    "invalid_scope": InvalidScope,
+    "unauthorized_client": UnauthorizedClient,
+    "access_denied": AccessDenied,
+    "insufficient_scope": InsufficientScope,
+}
+
+
+def oauth_error_from_response(status: int, error: str, description: str | None) -> AuthError:
+    """The class for an RFC 6749 error answer: by its code; 429 and 5xx stay RateLimited and ServerError."""
+    if status == 429:
+        return RateLimited(status, error, description or error)
+    if status >= 500:
+        return ServerError(status, error, description or error)
+    return _OAUTH_BY_CODE.get(error, OAuthError)(status, error, description)

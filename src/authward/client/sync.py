@@ -24,6 +24,7 @@ from authward.client.core import (
     request_args,
 )
 from authward.client.errors import AuthError
+from authward.client.oauth import OAuthApi
 from authward.client.routes import refresh_session
 from authward.client.storage import SessionStorage
 
@@ -53,6 +54,7 @@ class AuthClient(AuthApi, SyncRunner):
         self._owns_http = http_client is None
         self._refresh_lock = threading.Lock()
         self.two_factor = SyncTwoFactor(self)
+        self.oauth = SyncOAuth(self)
 
     def run(self, flow: Flow[T]) -> T:
         stepper = FlowStepper(flow)
@@ -100,6 +102,17 @@ class AuthClient(AuthApi, SyncRunner):
 
 class SyncTwoFactor(TwoFactorApi, SyncRunner):
     """`client.two_factor`: runs on its client's connection, session and lock."""
+
+    def __init__(self, client: AuthClient) -> None:
+        self.state = client.state
+        self._client = client
+
+    def run(self, flow: Flow[T]) -> T:
+        return self._client.run(flow)
+
+
+class SyncOAuth(OAuthApi, SyncRunner):
+    """`client.oauth`: the OAuth 2.0 / OIDC client, on its client's connection (and session, for Nhost's login)."""
 
     def __init__(self, client: AuthClient) -> None:
         self.state = client.state

@@ -2,7 +2,9 @@
 
 `TokenVerifier` keeps the server's JWKS in memory, refetches it when a token names an unknown
 `kid` (a rotated key) at most once per `min_refetch_interval`, and checks signature, algorithm
-allow-list, issuer, audience and expiry (with leeway).
+allow-list, issuer, expiry (with leeway) and, when asked, audience (`audience=`: the token's `aud`,
+a string or a list, must contain it) and scopes (`required_scopes=`: all in its space-separated
+`scope` claim; a valid token lacking one raises InsufficientScope, a 403, not InvalidToken).
 
 It needs PyJWT (`pip install 'authward[server]'` or `pip install 'pyjwt[crypto]'`), imported on
 first verification so that the base client install does without it.
@@ -13,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -21,9 +23,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from authward.client.core import API_PREFIX
-from authward.client.errors import InvalidToken, NetworkError, UnexpectedResponse
+from authward.client.errors import InsufficientScope, InvalidToken, NetworkError, UnexpectedResponse
 
-__all__ = ["DEFAULT_ALGORITHMS", "HASURA_NAMESPACE", "Principal", "TokenVerifier"]
+__all__ = ["DEFAULT_ALGORITHMS", "HASURA_NAMESPACE", "Principal", "TokenVerifier", "scopes_of"]
 
 DEFAULT_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 HASURA_NAMESPACE = "https://hasura.io/jwt/claims"
@@ -39,9 +41,24 @@ class Principal:
     allowed_roles: tuple[str, ...]
     claims: Mapping[str, Any] = field(repr=False)
     token: str = field(repr=False)
+    scopes: tuple[str, ...] = ()  # the `scope` claim of a token issued to an OAuth client
+    client_id: str | None = None  # that client (for client_credentials, also `user_id`)
 
     def has_role(self, role: str) -> bool:
         return role in self.allowed_roles
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+def scopes_of(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    """The token's scopes: its `scope` claim, space-separated (a list is accepted too)."""
+    scope = claims.get("scope")
+    if isinstance(scope, str):
+        return tuple(scope.split())
+    if isinstance(scope, list):
+        return tuple(str(item) for item in scope)
+    return ()
 
 
 def _jwt() -> Any:
@@ -71,6 +88,7 @@ class TokenVerifier:
         *,
         issuer: str | None = None,
         audience: str | Sequence[str] | None = None,
+        required_scopes: Iterable[str] = (),
         algorithms: Sequence[str] = DEFAULT_ALGORITHMS,
         leeway: float = 10.0,
         cache_seconds: float = 600.0,
@@ -84,6 +102,7 @@ class TokenVerifier:
         self.jwks_url = jwks_url
         self.issuer = issuer if issuer is not None else _issuer_of(jwks_url)
         self.audience = audience
+        self.required_scopes = tuple(required_scopes)
         self.algorithms = tuple(alg for alg in algorithms if alg.lower() != "none" and not alg.startswith("HS"))
         self.leeway = leeway
         self.cache_seconds = cache_seconds
@@ -107,8 +126,11 @@ class TokenVerifier:
         return cls(f"{root}{API_PREFIX}{JWKS_PATH}", **{"issuer": root, **options})
 
     # -- public
-    def verify(self, token: str) -> Principal:
-        """The principal of a valid token; InvalidToken otherwise, NetworkError if keys are unreachable."""
+    def verify(self, token: str, *, required_scopes: Iterable[str] = ()) -> Principal:
+        """The principal of a valid token; InvalidToken otherwise, NetworkError if keys are unreachable.
+
+        InsufficientScope when the token lacks one of the verifier's `required_scopes` or these.
+        """
         kid = self._kid(token)
         if self._should_fetch(kid):
             with self._lock:
@@ -118,9 +140,9 @@ class TokenVerifier:
                     except (NetworkError, UnexpectedResponse):
                         if kid not in self._keys:  # a stale cache that still has the key keeps working
                             raise
-        return self._decode(token, kid)
+        return self._principal(self._decode(token, kid), token, required_scopes)
 
-    async def averify(self, token: str) -> Principal:
+    async def averify(self, token: str, *, required_scopes: Iterable[str] = ()) -> Principal:
         """`verify` for async code: the JWKS fetch does not block the event loop."""
         kid = self._kid(token)
         if self._should_fetch(kid):
@@ -133,7 +155,30 @@ class TokenVerifier:
                     except (NetworkError, UnexpectedResponse):
                         if kid not in self._keys:
                             raise
-        return self._decode(token, kid)
+        return self._principal(self._decode(token, kid), token, required_scopes)
+
+    # -- for callers that fetch the JWKS on their own connection (the SDK's OAuth flows)
+    def key_fetch_url(self, token: str) -> str | None:
+        """The JWKS URL to fetch before `decode(token)` (the attempt is counted), or None: the cache will do."""
+        kid = self._kid(token)
+        if not self._should_fetch(kid):
+            return None
+        self._last_attempt = self._clock()
+        return self.jwks_url
+
+    def knows_key(self, token: str) -> bool:
+        """Whether the cache holds the key that signed `token`."""
+        return self._kid(token) in self._keys
+
+    def install_keys(self, jwks: Any) -> None:
+        """Use a JWKS fetched by the caller (the body of `key_fetch_url`)."""
+        self._install(jwks)
+
+    def decode(
+        self, token: str, *, audience: str | Sequence[str] | None = None, require: Sequence[str] = ("exp", "iat", "sub")
+    ) -> dict[str, Any]:
+        """The claims of a token signed by a cached key, issued by `issuer`, unexpired, for `audience`."""
+        return self._decode(token, self._kid(token), audience=audience, require=require)
 
     # -- steps shared by verify and averify
     def _kid(self, token: str) -> str:
@@ -205,8 +250,12 @@ class TokenVerifier:
         self._fetched_at = self._clock()
         self.fetch_count += 1
 
-    def _decode(self, token: str, kid: str) -> Principal:
+    def _decode(
+        self, token: str, kid: str, *, audience: str | Sequence[str] | None = None,
+        require: Sequence[str] = ("exp", "iat", "sub"),
+    ) -> dict[str, Any]:
         jwt = _jwt()
+        audience = self.audience if audience is None else audience
         if self._fetched_at is None:
             raise NetworkError(f"No signing keys yet: the JWKS at {self.jwks_url} could not be fetched")
         key = self._keys.get(kid)
@@ -216,22 +265,32 @@ class TokenVerifier:
         if key.algorithm_name and key.algorithm_name != header_alg:
             raise InvalidToken(401, "invalid-token", "The token's algorithm does not match its key")
         try:
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key=key.key,
                 algorithms=[header_alg],
                 issuer=self.issuer or None,
-                audience=self.audience,
+                audience=audience,
                 leeway=self.leeway,
-                options={"require": ["exp", "iat", "sub"], "verify_aud": self.audience is not None},
+                options={"require": list(require), "verify_aud": audience is not None},
             )
         except jwt.ExpiredSignatureError as exc:
             raise InvalidToken(401, "invalid-token", "The token has expired") from exc
+        except (jwt.InvalidAudienceError, jwt.MissingRequiredClaimError) as exc:
+            if isinstance(exc, jwt.MissingRequiredClaimError) and exc.claim != "aud":
+                raise InvalidToken(401, "invalid-token", f"Invalid token: {exc}") from exc
+            wanted = audience if isinstance(audience, str) else " or ".join(audience or ())
+            raise InvalidToken(401, "invalid-token", f"The token is not for this audience ({wanted})") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(401, "invalid-token", f"Invalid token: {exc}") from exc
-        return self._principal(claims, token)
+        return claims
 
-    def _principal(self, claims: dict[str, Any], token: str) -> Principal:
+    def _principal(self, claims: dict[str, Any], token: str, required_scopes: Iterable[str] = ()) -> Principal:
+        scopes = scopes_of(claims)
+        wanted = (*self.required_scopes, *required_scopes)
+        missing = tuple(dict.fromkeys(scope for scope in wanted if scope not in scopes))
+        if missing:
+            raise InsufficientScope(missing=missing)
         namespace = claims.get(self.claims_namespace)
         scoped: Mapping[str, Any] = namespace if isinstance(namespace, dict) else {}
         roles = scoped.get("x-hasura-allowed-roles")
@@ -241,4 +300,6 @@ class TokenVerifier:
             allowed_roles=tuple(roles) if isinstance(roles, list) else (),
             claims=claims,
             token=token,
+            scopes=scopes,
+            client_id=claims["client_id"] if isinstance(claims.get("client_id"), str) else None,
         )

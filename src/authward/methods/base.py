@@ -14,7 +14,7 @@ from fastapi import APIRouter
 
 from authward.services.core import Core
 from authward.services.method_info import Factor, MethodInfo
-from authward.services.runtime import Job
+from authward.services.runtime import Built, Job
 from authward.settings import Settings
 
 __all__ = ["Built", "Factor", "Job", "Method", "MethodInfo"]
@@ -22,14 +22,6 @@ __all__ = ["Built", "Factor", "Job", "Method", "MethodInfo"]
 
 def _always(_: Settings) -> bool:
     return True
-
-
-@dataclass(frozen=True)
-class Built:
-    """What a method's `build` made: its services (routes ask for them by type) and its maintenance."""
-
-    services: tuple[object, ...]
-    jobs: tuple[Job, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from authward.services.elevation import ElevationRule
 from authward.services.email_change import EmailChangeService
 from authward.services.email_verification import EmailVerificationService
 from authward.services.keys import KeyRing
+from authward.services.oauth.browser_sessions import BrowserSessions
 from authward.services.passwordless_email import PasswordlessEmail
 from authward.services.recovery_codes import RecoveryCodes
 from authward.services.sessions import SessionService
@@ -58,6 +59,7 @@ class Core:
     passwordless_email: PasswordlessEmail
     recovery_codes: RecoveryCodes
     sms_sender: SmsSender
+    browser_sessions: BrowserSessions
 
     async def close(self) -> None:
         await self.postman.close()
@@ -75,17 +77,19 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
     tokens = settings.tokens
     keys = KeyRing(db, box, tokens.jwt_algorithm.value, tokens.access_token_expires_in, tokens.key_cache_seconds, clock)
     hasura = HasuraClaims(settings.tokens.jwt_claims_namespace)  # the Nhost face's default claim set
-    codec = AccessTokenCodec(keys, settings.server.public_url, accept=hasura.is_user_token)
+    codec = AccessTokenCodec(keys, settings.issuer, accept=hasura.is_user_token)
     hasher = PasswordHasher(
         settings.passwords.hash_time_cost, settings.passwords.hash_memory_kib, settings.passwords.hash_parallelism
     )
     policy = SignInPolicy(settings.users.email_verification_required)
-    claims = AccessClaims(settings.server.public_url, [hasura])
+    claims = AccessClaims(settings.issuer, [hasura])
     sessions = SessionService(db, codec, claims, policy, settings,
                               box.derive(b"authward/refresh-successor/v1"), clock)
     # One key for every code: email codes keep working across the upgrade that unified the tickets.
     tickets = TicketService(box.derive(b"authward/email-otp/v1"), clock)
-    redirects = RedirectPolicy(settings.server.client_url, settings.server.allowed_redirect_urls)
+    # The hosted pages are redirect targets too (a reset link lands on /reset-password).
+    redirects = RedirectPolicy(settings.server.client_url,
+                               [*settings.server.allowed_redirect_urls, settings.server.public_url])
     templates = EmailTemplates(settings.email.templates_dir, settings.users.default_locale)
     templates.check(settings.users.allowed_locales)
     background = Background()
@@ -100,4 +104,5 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
         passwordless_email=PasswordlessEmail(db, mail, redirects, background, settings, clock),
         recovery_codes=RecoveryCodes(box.derive(b"authward/recovery-codes/v1")),
         sms_sender=build_sms_sender(settings, db, clock),
+        browser_sessions=BrowserSessions(db, policy, clock),
     )

@@ -22,7 +22,7 @@ class Factor(StrEnum):
 class MethodInfo:
     id: str
     factor: Factor
-    amr: str  # RFC 8176 authentication method reference
+    amr: str | None  # RFC 8176 authentication method reference (None: adds none, it relays an earlier login)
     # A proof the user presented just now (a password, a code, a link): its session is elevated.
     # False for credentials that stand in for the user (a PAT) and for anonymous sessions.
     fresh: bool = True
@@ -32,12 +32,13 @@ class MethodInfo:
     for_anonymous: bool = False
 
 
-def merge_amr(*groups: list[str] | str) -> list[str]:
+def merge_amr(*groups: list[str] | str | None) -> list[str]:
     """Ordered, without duplicates: ["pwd"] + "otp" + "mfa" -> ["pwd", "otp", "mfa"]."""
     values: list[str] = []
     for group in groups:
-        values.extend([group] if isinstance(group, str) else group)
-    return list(dict.fromkeys(v for v in values if isinstance(v, str)))
+        if group is not None:
+            values.extend([group] if isinstance(group, str) else group)
+    return list(dict.fromkeys(v for v in values if isinstance(v, str) and v))
 
 
 PASSWORD = MethodInfo("password", Factor.FIRST, "pwd")
@@ -48,8 +49,13 @@ EMAIL_OTP = MethodInfo("email_otp", Factor.FIRST, "otp")
 SMS_OTP = MethodInfo("sms_otp", Factor.FIRST, "sms")
 ANONYMOUS = MethodInfo("anonymous", Factor.FIRST, "anon", fresh=False, for_anonymous=True,
                        skips_mfa_because="an anonymous user cannot enrol a second factor")
-PAT = MethodInfo("pat", Factor.FIRST, "pat", fresh=False,
+PAT_AMR = "pat"
+PAT = MethodInfo("pat", Factor.FIRST, PAT_AMR, fresh=False,
                  skips_mfa_because="a PAT is minted from an elevated session, which already passed the "
                                    "second factor; it stands in for that session, as Nhost's do")
+# The OAuth face's authorization code: a client redeems the login a user completed at /authorize.
+OAUTH_CODE = MethodInfo("oauth_code", Factor.FIRST, None, fresh=False,
+                        skips_mfa_because="the login that produced the code already passed the second factor "
+                                          "when one was due; its amr, carried in the code, says so")
 TOTP = MethodInfo("totp", Factor.SECOND, "otp")
 RECOVERY_CODE = MethodInfo("recovery_code", Factor.SECOND, "otp")

@@ -54,6 +54,14 @@ def core_jobs(core: Core) -> list[Job]:
     ]
 
 
+@dataclass(frozen=True)
+class Built:
+    """What a method's or a face's `build` made: its services (asked for by type) and its maintenance."""
+
+    services: tuple[object, ...]
+    jobs: tuple[Job, ...] = ()
+
+
 @dataclass
 class Runtime:
     core: Core
@@ -69,6 +77,11 @@ class Runtime:
         if service is None:
             raise LookupError(f"no {kind.__name__} in this server (its method is not enabled)")
         return service  # type: ignore[return-value]
+
+    def add(self, built: Built) -> None:
+        for service in built.services:
+            self.services[type(service)] = service
+        self.jobs.extend(built.jobs)
 
     async def start(self) -> None:
         """Keys ready, hasher warm, maintenance running (in the server's event loop)."""

@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.clock import Clock, utc_now
-from authward.errors import AuthError, ErrorCode
+from authward.errors import AuthError, ErrorCode, OAuthError
 from authward.security.jwt import AccessTokenCodec
 from authward.security.secrets_at_rest import format_token, hash_secret
 from authward.services import audit
-from authward.services.claims import AccessClaims, TokenGrant
+from authward.services.claims import AccessClaims, ClientGrant, TokenGrant
 from authward.services.sign_in_policy import SignInPolicy
 from authward.settings import Settings
 from authward.storage.db import Database
@@ -42,8 +42,27 @@ class IssuedSession:
     access_token: str
     access_token_expires_in: int
     refresh_token: str
-    refresh_token_id: uuid.UUID
+    refresh_token_id: uuid.UUID  # the family: the session's stable id
     user: User
+    grant: TokenGrant  # amr, and for a client: its id, scopes, audience
+    auth_time: datetime
+
+
+@dataclass(frozen=True)
+class _Rotation:
+    """What the caller of a refresh asks for: its client, narrower scopes, its access-token lifetime."""
+
+    client_id: str | None
+    scopes: list[str] | None
+    access_ttl: int | None
+
+
+def grant_of(row: RefreshToken) -> TokenGrant:
+    """The grant a family's tokens carry (a client's family names its session in `sid`)."""
+    if row.client_id is None:
+        return TokenGrant(amr=list(row.amr))
+    return TokenGrant(amr=list(row.amr), client_id=row.client_id, scopes=tuple(row.scopes or ()),
+                      audience=tuple(row.audience or ()), session_id=str(row.family_id))
 
 
 class SessionService:
@@ -65,6 +84,7 @@ class SessionService:
         grant: TokenGrant,
         *,
         elevated: bool = False,
+        client: ClientGrant | None = None,
     ) -> IssuedSession:
         """Start a new session (a new refresh-token family) inside the caller's unit of work.
 
@@ -74,6 +94,7 @@ class SessionService:
         now = self._clock()
         token = format_token(secrets.token_bytes(32))
         family_id = uuid.uuid4()
+        lifetime = timedelta(seconds=client.refresh_ttl) if client and client.refresh_ttl else self._absolute
         row = RefreshToken(
             id=uuid.uuid4(),
             family_id=family_id,
@@ -82,19 +103,21 @@ class SessionService:
             token_hash=hash_secret(token),
             status="active",
             created_at=now,
-            expires_at=self._sliding_expiry(now, now + self._absolute),
-            family_expires_at=now + self._absolute,
+            expires_at=self._sliding_expiry(now, now + lifetime),
+            family_expires_at=now + lifetime,
             amr=list(grant.amr),
-            auth_time=now,
+            auth_time=client.auth_time if client and client.auth_time else now,
             user_agent=(grant.user_agent or "")[:512] or None,
             client_id=grant.client_id,
             scopes=list(grant.scopes) if grant.client_id is not None else None,
+            audience=list(grant.audience) if grant.client_id is not None else None,
         )
         await tokens_repo.add(session, row)
         await users_repo.touch_last_seen(session, user.id, now)
         audit.record(session, "session.issued", now, user.id, amr=row.amr, family_id=str(family_id),
                      client_id=grant.client_id)
-        return self._session(user, row, token, now, elevated=elevated)
+        return self._session(user, row, token, now, elevated=elevated,
+                             access_ttl=client.access_ttl if client else None)
 
     @property
     def _absolute(self) -> timedelta:
@@ -104,31 +127,55 @@ class SessionService:
         return min(now + timedelta(seconds=self._settings.tokens.refresh_token_expires_in), family_expires_at)
 
     def _session(
-        self, user: User, row: RefreshToken, token: str, now: datetime, *, elevated: bool = False
+        self, user: User, row: RefreshToken, token: str, now: datetime, *, elevated: bool = False,
+        access_ttl: int | None = None,
     ) -> IssuedSession:
-        ttl = self._settings.tokens.access_token_expires_in
-        grant = TokenGrant(amr=list(row.amr), client_id=row.client_id, scopes=tuple(row.scopes or ()))
+        ttl = access_ttl or self._settings.tokens.access_token_expires_in
+        grant = grant_of(row)
         claims = self._claims.build(user, grant, row.auth_time, now, ttl, elevated=elevated)
         # refreshTokenId names the session (the family): stable across rotations, as Nhost's.
-        return IssuedSession(self._codec.encode(claims), ttl, token, row.family_id, user)
+        return IssuedSession(self._codec.encode(claims), ttl, token, row.family_id, user, grant, row.auth_time)
+
+    def mint_client_token(self, client_id: str, scopes: tuple[str, ...], audience: tuple[str, ...], ttl: int) -> str:
+        """An access token for a client acting for itself (client_credentials): no session, no refresh."""
+        return self._codec.encode(self._claims.build_for_client(client_id, scopes, audience, self._clock(), ttl))
 
     # -- rotation
     def successor_of(self, token: str) -> str:
         return format_token(hmac.new(self._successor_key, token.encode(), hashlib.sha256).digest())
 
-    async def refresh(self, token: str) -> IssuedSession:
-        """Rotate `token`. Failures that revoke a family commit the revocation before raising."""
+    async def refresh(
+        self, token: str, *, client_id: str | None = None, scopes: list[str] | None = None,
+        access_ttl: int | None = None,
+    ) -> IssuedSession:
+        """Rotate `token`. Failures that revoke a family commit the revocation before raising.
+
+        The family must belong to `client_id` (None: a first-party session of the Nhost face), so a
+        client's refresh token works only with that client's authentication. `scopes` narrows the
+        family's scopes (never widens: `invalid_scope`).
+        """
         async with self._db.write() as session:
-            outcome = await self._rotate(session, token)
-        if isinstance(outcome, AuthError):
+            outcome = await self.rotate(session, token, client_id=client_id, scopes=scopes, access_ttl=access_ttl)
+        if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    async def _rotate(self, session: AsyncSession, token: str) -> IssuedSession | AuthError:
+    async def rotate(
+        self, session: AsyncSession, token: str, *, client_id: str | None = None, scopes: list[str] | None = None,
+        access_ttl: int | None = None,
+    ) -> IssuedSession | AuthError | OAuthError:
+        """`refresh` inside the caller's unit of work; errors are returned: commit, then raise them."""
+        return await self._rotate(session, token, _Rotation(client_id, scopes, access_ttl))
+
+    async def _rotate(
+        self, session: AsyncSession, token: str, ask: _Rotation
+    ) -> IssuedSession | AuthError | OAuthError:
         now = self._clock()
         row = await tokens_repo.get_by_hash(session, hash_secret(token))
-        if row is None or row.status == "revoked":
+        if row is None or row.status == "revoked" or row.client_id != ask.client_id:
             return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
+        if ask.scopes is not None and not set(ask.scopes) <= set(row.scopes or ()):
+            return OAuthError("invalid_scope", "A refresh can only narrow the scopes granted")
         if await tokens_repo.lock_family(session, row.family_id):
             row = await tokens_repo.get_by_hash(session, hash_secret(token))  # as it is under the lock
             if row is None or row.status == "revoked":
@@ -140,14 +187,14 @@ class SessionService:
             if isinstance(user, AuthError):
                 return user
             if await tokens_repo.claim_for_rotation(session, row.id, now):
-                return await self._issue_successor(session, row, token, user, now)
+                return await self._issue_successor(session, row, token, user, now, ask)
             row = await tokens_repo.get_by_hash(session, hash_secret(token))  # lost a race: re-read
             if row is None or row.status != "rotated":
                 return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
-        return await self._reuse(session, row, token, now)
+        return await self._reuse(session, row, token, now, ask)
 
     async def _issue_successor(
-        self, session: AsyncSession, parent: RefreshToken, token: str, user: User, now: datetime
+        self, session: AsyncSession, parent: RefreshToken, token: str, user: User, now: datetime, ask: _Rotation
     ) -> IssuedSession:
         successor = self.successor_of(token)
         child = RefreshToken(
@@ -164,14 +211,15 @@ class SessionService:
             auth_time=parent.auth_time,
             user_agent=parent.user_agent,
             client_id=parent.client_id,
-            scopes=parent.scopes,
+            scopes=list(ask.scopes) if ask.scopes is not None else parent.scopes,
+            audience=parent.audience,
         )
         await tokens_repo.add(session, child)
         await users_repo.touch_last_seen(session, user.id, now)
-        return self._session(user, child, successor, now)
+        return self._session(user, child, successor, now, access_ttl=ask.access_ttl)
 
     async def _reuse(
-        self, session: AsyncSession, row: RefreshToken, token: str, now: datetime
+        self, session: AsyncSession, row: RefreshToken, token: str, now: datetime, ask: _Rotation
     ) -> IssuedSession | AuthError:
         """A rotated token came back: inside the interval, hand out the live successor; else revoke."""
         interval = timedelta(seconds=self._settings.tokens.refresh_token_reuse_interval)
@@ -188,7 +236,7 @@ class SessionService:
                     user = await self._usable_user(session, child)
                     if isinstance(user, AuthError):
                         return user
-                    return self._session(user, child, current, now)
+                    return self._session(user, child, current, now, access_ttl=ask.access_ttl)
             return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
         await tokens_repo.revoke_family(session, row.family_id)
         audit.record(session, "session.reuse_detected", now, row.user_id, family_id=str(row.family_id))

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.services import audit
-from authward.services.claims import TokenGrant
+from authward.services.claims import ClientGrant, TokenGrant
 from authward.services.method_info import MFA_AMR, Factor, MethodInfo, merge_amr
 from authward.services.sessions import IssuedSession, SessionService
 from authward.services.sign_in_policy import SignInPolicy, requires_second_factor
@@ -57,6 +58,7 @@ class SignInContext:
     user_agent: str | None = None
     earlier_amr: list[str] = field(default_factory=list)
     audit: dict[str, str] = field(default_factory=dict)
+    client: ClientGrant | None = None  # the session is for an OAuth client (its token endpoint)
 
 
 class SignInCompletion:
@@ -78,17 +80,22 @@ class SignInCompletion:
         now = self._clock()
         if method.factor is Factor.FIRST and requires_second_factor(user) and method.skips_mfa_because is None:
             amr = merge_amr(ctx.earlier_amr, method.amr)
+            payload: dict[str, Any] = {"amr": amr}
+            if ctx.client is not None:  # the second factor must be completed by the same client
+                payload["client"] = ctx.client.to_payload()
             ticket = await self._tickets.issue(session, TicketKind.MFA_TOTP, int(MFA_TICKET_TTL.total_seconds()),
-                                               TicketOwner(user_id=user.id), {"amr": amr})
+                                               TicketOwner(user_id=user.id), payload)
             audit.record(session, "user.mfa_challenged", now, user.id, amr=amr)
             return MfaChallenge(ticket, user)
         if method.factor is Factor.SECOND:
             amr = merge_amr(ctx.earlier_amr, method.amr, MFA_AMR)
         else:
             amr = merge_amr(ctx.earlier_amr, method.amr)
-        audit.record(session, "user.signed_in", now, user.id, method=method.id, amr=amr, **ctx.audit)
-        return await self._sessions.issue(session, user, TokenGrant(amr=amr, user_agent=ctx.user_agent),
-                                          elevated=method.fresh)
+        details = {**ctx.audit, **({"client_id": ctx.client.client_id} if ctx.client is not None else {})}
+        audit.record(session, "user.signed_in", now, user.id, method=method.id, amr=amr, **details)
+        grant = TokenGrant.for_client(amr, ctx.client, ctx.user_agent)
+        return await self._sessions.issue(session, user, grant, elevated=method.fresh and ctx.client is None,
+                                          client=ctx.client)
 
     async def session_if_eligible(
         self, session: AsyncSession, user: User, method: MethodInfo, context: SignInContext | None = None

@@ -77,12 +77,16 @@ class TicketService:
     # -- bearer tickets
     async def issue(
         self, session: AsyncSession, kind: TicketKind, ttl_seconds: int, owner: TicketOwner,
-        payload: dict[str, Any] | None = None,
+        payload: dict[str, Any] | None = None, *, value: str | None = None,
     ) -> str:
-        """A new ticket inside the caller's unit of work; the plaintext is returned once, never stored."""
+        """A new ticket inside the caller's unit of work; the plaintext is returned once, never stored.
+
+        `value` replaces the 256 random bits where a protocol fixes the shape (a UUID request id, a
+        client assertion's `jti`); a value used before fails with IntegrityError (the hash is unique).
+        """
         if kind in CODE_KINDS:
             raise ValueError("codes are issued with issue_code")
-        ticket = f"{kind.value}:{secrets.token_urlsafe(32)}"
+        ticket = f"{kind.value}:{value if value is not None else secrets.token_urlsafe(32)}"
         await tickets_repo.add(session, self._row(kind, ttl_seconds, owner, hash_secret(ticket), payload))
         return ticket
 
@@ -97,6 +101,13 @@ class TicketService:
         if row is None or row.kind != kind.value or row.consumed_at is not None or row.expires_at <= self._clock():
             raise AuthError(ErrorCode.INVALID_TICKET)
         return row
+
+    async def find(self, session: AsyncSession, ticket: str, kind: TicketKind) -> Ticket | None:
+        """The row of a ticket whatever its state (used, expired): to detect the replay of a used one."""
+        if kind_of(ticket) is not kind or len(ticket) > MAX_TICKET_LENGTH:
+            return None
+        row = await tickets_repo.get_by_hash(session, hash_secret(ticket))
+        return row if row is not None and row.kind == kind.value else None
 
     async def redeem(self, session: AsyncSession, ticket: str, kinds: Iterable[TicketKind]) -> Ticket:
         """Use a ticket once (a conditional UPDATE: of two concurrent redemptions, one wins)."""

@@ -12,7 +12,8 @@ NESTED_DELIMITER = "__"
 CLIENT_ENV_VARS = frozenset({"AUTHWARD_URL", "AUTHWARD_CONFIG", "AUTHWARD_SESSION_FILE"})
 
 # Every option's flat name (AUTHWARD_<NAME>, a top-level TOML key, a keyword of Settings) -> (section, key).
-# Inside a section the key drops the section's prefix (password_, sms_, email_, mfa_, anonymous_users_, database_).
+# Inside a section the key drops the section's prefix (password_, sms_, email_, mfa_, anonymous_users_,
+# database_, oauth_, pages_).
 FLAT_NAMES: dict[str, tuple[str, str]] = {
     "host": ("server", "host"),
     "port": ("server", "port"),
@@ -88,6 +89,17 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "email_otp_max_attempts": ("email", "otp_max_attempts"),
     "email_otp_max_per_hour": ("email", "otp_max_per_hour"),
     "verify_confirm_page": ("email", "verify_confirm_page"),
+    "cors_origins": ("server", "cors_origins"),
+    "cors_allow_credentials": ("server", "cors_allow_credentials"),
+    "oauth_enabled": ("oauth", "enabled"),
+    "issuer": ("oauth", "issuer"),
+    "oauth_login_url": ("oauth", "login_url"),
+    "oauth_code_expires_in": ("oauth", "code_expires_in"),
+    "oauth_request_expires_in": ("oauth", "request_expires_in"),
+    "oauth_id_token_expires_in": ("oauth", "id_token_expires_in"),
+    "pages_app_name": ("pages", "app_name"),
+    "pages_logo_url": ("pages", "logo_url"),
+    "pages_primary_color": ("pages", "primary_color"),
 }
 FLAT_NAME_AT = {location: flat for flat, location in FLAT_NAMES.items()}  # (section, key) -> flat name
 

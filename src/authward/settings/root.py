@@ -19,6 +19,8 @@ from authward.settings.sections import (
     DatabaseSettings,
     EmailSettings,
     MfaSettings,
+    OAuthSettings,
+    PagesSettings,
     PasswordSettings,
     ServerSettings,
     SmsSettings,
@@ -44,6 +46,13 @@ class Settings(BaseSettings):
     sms: SmsSettings = Field(default_factory=SmsSettings)
     anonymous: AnonymousSettings = Field(default_factory=AnonymousSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
+    oauth: OAuthSettings = Field(default_factory=OAuthSettings)
+    pages: PagesSettings = Field(default_factory=PagesSettings)
+
+    @property
+    def issuer(self) -> str:
+        """The one issuer string (AUTHWARD_ISSUER, else the public URL): every token's `iss` and discovery's."""
+        return self.oauth.issuer or self.server.public_url
 
     def __init__(self, **values: Any) -> None:
         """Flat keywords are accepted (see FLAT_NAMES); an error names the option by its flat name."""

@@ -65,6 +65,23 @@ class ServerSettings(_Section):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: str = "info"
     dev_mode: bool = False
+    # Browser apps on these origins may call the API (CORS); "*" allows any origin (never with credentials).
+    cors_origins: CsvList = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and (not origin.startswith(("http://", "https://")) or origin.rstrip("/").count("/") > 2):
+                raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path) or *")
+        return [origin.rstrip("/") for origin in value]
+
+    @model_validator(mode="after")
+    def _cors(self) -> ServerSettings:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError("AUTHWARD_CORS_ALLOW_CREDENTIALS=true needs explicit AUTHWARD_CORS_ORIGINS, not *")
+        return self
 
     @field_validator("public_url", "client_url")
     @classmethod
@@ -226,6 +243,36 @@ class EmailSettings(_Section):
     verify_confirm_page: bool = False  # GET /verify shows a button; only its POST uses the ticket
 
 
+class OAuthSettings(_Section):
+    """The OAuth 2.0 / OpenID Connect provider (docs/oauth.md)."""
+
+    enabled: bool = True  # discovery, /authorize, /oauth/token...; no client is registered until you add one
+    # The one issuer string: discovery, every token's `iss`, RFC 9207's `iss` parameter, client-assertion `aud`.
+    # Unset: the public URL.
+    issuer: str | None = None
+    # Nhost's login contract: /oauth2/authorize sends a browser without a login session here, with ?request_id=.
+    # Unset: the hosted login page (<public URL>/login).
+    login_url: str | None = None
+    code_expires_in: int = Field(default=60, ge=10, le=600)  # authorization codes (RFC 6749 §4.1.2: short)
+    request_expires_in: int = Field(default=900, ge=60, le=86_400)  # a pending /authorize waiting for a login
+    id_token_expires_in: int = Field(default=3600, ge=60, le=86_400)
+
+    @field_validator("issuer", "login_url")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+
+class PagesSettings(_Section):
+    """The hosted pages (login, sign-up, reset, consent, logout): branding (docs/oauth.md)."""
+
+    app_name: str = Field(default="authward", min_length=1, max_length=64)
+    logo_url: str | None = Field(default=None, max_length=2048)
+    primary_color: str = Field(default="#3451b2", pattern=r"^#[0-9a-fA-F]{6}$")
+
+
 # Section name -> model; root.py checks that these are exactly the fields of Settings.
 SECTIONS: dict[str, type[BaseModel]] = {
     "server": ServerSettings,
@@ -237,4 +284,6 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "sms": SmsSettings,
     "anonymous": AnonymousSettings,
     "email": EmailSettings,
+    "oauth": OAuthSettings,
+    "pages": PagesSettings,
 }

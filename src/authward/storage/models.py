@@ -88,6 +88,7 @@ class RefreshToken(Base):
     # session of the Nhost face). A refresh keeps both; a narrower scope set never widens again.
     client_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     scopes: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
+    audience: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)  # the APIs its tokens are for
 
 
 class SigningKey(Base):
@@ -176,18 +177,41 @@ class ProviderLink(Base):
 
 
 class OAuthClient(Base):
-    """A relying party of the OAuth 2.0 / OIDC face."""
+    """A relying party of the OAuth 2.0 / OIDC face (managed by `authward clients`)."""
 
     __tablename__ = "oauth_clients"
 
     client_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    client_secret_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    client_secret_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)  # SHA-256; None: public
     name: Mapped[str] = mapped_column(String(255))
-    redirect_uris: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    redirect_uris: Mapped[list[str]] = mapped_column(JsonType, default=list)  # matched exactly
     grant_types: Mapped[list[str]] = mapped_column(JsonType, default=list)
-    scopes: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    scopes: Mapped[list[str]] = mapped_column(JsonType, default=list)  # the scopes it may ask for
     is_public: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    audiences: Mapped[list[str]] = mapped_column(JsonType, default=list)  # APIs it may get access tokens for
+    first_party: Mapped[bool] = mapped_column(Boolean, default=False)  # skips the consent page
+    logo_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)  # private_key_jwt public keys
+    access_token_ttl: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the server's default
+    refresh_token_ttl: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)  # per-client flags of later faces
+
+
+class OAuthConsent(Base):
+    """A user's remembered consent to a third-party client, for the scopes listed (revocable)."""
+
+    __tablename__ = "oauth_consents"
+    __table_args__ = (UniqueConstraint("user_id", "client_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.client_id", ondelete="CASCADE"))
+    scopes: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class OutboxMessage(Base):

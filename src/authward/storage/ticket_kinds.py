@@ -15,6 +15,9 @@ class TicketKind(StrEnum):
     MFA_TOTP = "mfaTotp"  # the ticket a first factor answers when a second one is due
     EMAIL_OTP = "otpEmail"  # a six-digit code mailed to an address
     SMS_OTP = "otpSms"  # a six-digit code sent to a phone number
+    OAUTH_REQUEST = "oauthRequest"  # a pending /authorize waiting for a login (its id is a UUID, as Nhost's)
+    OAUTH_CODE = "oauthCode"  # an authorization code (RFC 6749 §4.1.2), owned by its client
+    CLIENT_ASSERTION = "clientAssertion"  # a used private_key_jwt `jti`, kept to refuse its replay
 
 
 # Short codes a person types: found by (kind, owner), each allowing a few guesses.

@@ -15,7 +15,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from authward.errors import AuthError, ErrorCode
+from authward.errors import AuthError, ErrorCode, OAuthError
 from authward.methods.registry import METHODS
 from authward.security.jwt import InvalidToken
 from authward.services.claims import ELEVATED_CLAIM, TokenGrant
@@ -159,11 +159,25 @@ async def test_a_client_grant_carries_client_scope_and_audience_through_refresh(
         issued = await core.sessions.issue(session, user, grant)
     claims = claims_of(issued)
     assert claims["client_id"] == "app-1" and claims["scope"] == "openid profile"
-    refreshed = await core.sessions.refresh(issued.refresh_token)
-    assert claims_of(refreshed)["client_id"] == "app-1" and claims_of(refreshed)["scope"] == "openid profile"
+    with pytest.raises(AuthError) as refused:  # a client's refresh token is not a first-party one
+        await core.sessions.refresh(issued.refresh_token)
+    assert refused.value.code is ErrorCode.INVALID_REFRESH_TOKEN
+    with pytest.raises(AuthError):  # nor another client's
+        await core.sessions.refresh(issued.refresh_token, client_id="app-2")
+    with pytest.raises(OAuthError) as widened:  # scopes only narrow
+        await core.sessions.refresh(issued.refresh_token, client_id="app-1", scopes=["openid", "email"])
+    assert widened.value.error == "invalid_scope"
+    refreshed = await core.sessions.refresh(issued.refresh_token, client_id="app-1")
+    claims = claims_of(refreshed)
+    assert claims["client_id"] == "app-1" and claims["scope"] == "openid profile"
+    assert claims["sid"] == str(issued.refresh_token_id)
+    narrowed = await core.sessions.refresh(refreshed.refresh_token, client_id="app-1", scopes=["openid"])
+    assert claims_of(narrowed)["scope"] == "openid"
     async with core.db.read() as session:
-        rows = (await session.scalars(select(RefreshToken).where(RefreshToken.user_id == user.id))).all()
-    assert {(row.client_id, tuple(row.scopes or ())) for row in rows} == {("app-1", ("openid", "profile"))}
+        rows = (await session.scalars(select(RefreshToken).where(RefreshToken.user_id == user.id)
+                                      .order_by(RefreshToken.created_at))).all()
+    assert [(row.client_id, tuple(row.scopes or ())) for row in rows] == [
+        ("app-1", ("openid", "profile")), ("app-1", ("openid", "profile")), ("app-1", ("openid",))]
 
 
 async def test_a_first_party_session_has_no_client_and_keeps_the_hasura_claims(core: Core) -> None:

@@ -44,7 +44,7 @@ def _routers(settings: Settings) -> Sequence[APIRouter]:
 # At the root (documented); /v1, as Nhost Cloud serves it, is mapped onto it by api/prefix.py.
 NHOST = Face(
     name="nhost",
-    prefixes=("/",),
+    prefixes=("/", "/oauth2/login"),  # Nhost's login contract answers in this face's shape
     render_error=render_error,
     routers=_routers,
     hot_gets={"/user": _user, "/.well-known/jwks.json": _jwks, "/healthz": _healthz},

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
+from authward.services.claims import ClientGrant
 from authward.services.email_accounts import mark_email_proven, options_payload, user_for_proven_email
 from authward.services.method_info import EMAIL_OTP
 from authward.services.passwordless_email import PasswordlessEmail, PasswordlessRequest
@@ -65,7 +66,9 @@ class EmailOtpService:
         )
 
     # -- verifying
-    async def verify(self, email: str, otp: str, user_agent: str | None = None) -> IssuedSession | MfaChallenge:
+    async def verify(
+        self, email: str, otp: str, user_agent: str | None = None, *, client: ClientGrant | None = None
+    ) -> IssuedSession | MfaChallenge:
         if not self._settings.email.otp_enabled:
             raise AuthError(ErrorCode.DISABLED_ENDPOINT)
         try:
@@ -74,13 +77,13 @@ class EmailOtpService:
             raise AuthError(ErrorCode.INVALID_OTP) from None
         code = otp.strip()[:MAX_OTP_LENGTH]
         async with self._db.write() as session:
-            outcome = await self._check(session, normalised, code, user_agent)
+            outcome = await self._check(session, normalised, code, SignInContext(user_agent, client=client))
         if isinstance(outcome, AuthError):
             raise outcome
         return outcome
 
     async def _check(
-        self, session: AsyncSession, email: str, code: str, user_agent: str | None
+        self, session: AsyncSession, email: str, code: str, context: SignInContext
     ) -> IssuedSession | MfaChallenge | AuthError:
         """Errors are returned so the unit of work commits the counted attempt."""
         user = await users_repo.get_by_email(session, email)
@@ -95,6 +98,6 @@ class EmailOtpService:
                                                    EMAIL_OTP.id, self._clock)
             else:
                 await mark_email_proven(session, user, self._settings, self._clock)
-            return await self._sign_in.complete(session, user, EMAIL_OTP, SignInContext(user_agent))
+            return await self._sign_in.complete(session, user, EMAIL_OTP, context)
         except AuthError as exc:
             return exc

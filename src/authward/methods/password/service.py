@@ -10,6 +10,7 @@ from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.security.passwords import PasswordHasher
 from authward.services import audit
+from authward.services.claims import ClientGrant
 from authward.services.email_verification import EmailVerificationService
 from authward.services.method_info import PASSWORD
 from authward.services.password_policy import check_password_policy
@@ -71,7 +72,7 @@ class PasswordService:
         return SignUpResult(user, issued)
 
     async def sign_in(
-        self, email: str, password: str, user_agent: str | None = None
+        self, email: str, password: str, user_agent: str | None = None, *, client: ClientGrant | None = None
     ) -> IssuedSession | MfaChallenge:
         """Same error, same time for an unknown email and a wrong password.
 
@@ -94,4 +95,4 @@ class PasswordService:
         async with self._db.write() as session:
             if result.new_hash is not None:
                 await users_repo.set_password_hash(session, user.id, result.new_hash, self._clock())
-            return await self._sign_in.complete(session, user, PASSWORD, SignInContext(user_agent))
+            return await self._sign_in.complete(session, user, PASSWORD, SignInContext(user_agent, client=client))

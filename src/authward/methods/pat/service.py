@@ -18,7 +18,7 @@ from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.security.secrets_at_rest import format_token, hash_secret
 from authward.services import audit
-from authward.services.method_info import PAT
+from authward.services.method_info import PAT, PAT_AMR
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import SignInCompletion, SignInContext
 from authward.services.users import load_registered_user
@@ -75,7 +75,7 @@ class PatService:
             if not await pats_repo.owned_by(session, pat_id, user.id):
                 raise AuthError(ErrorCode.NOT_FOUND, "No such personal access token")
             if await pats_repo.revoke(session, pat_id, user.id, now):
-                for family_id in await tokens_repo.live_families_with_amr(session, user.id, PAT.amr):
+                for family_id in await tokens_repo.live_families_with_amr(session, user.id, PAT_AMR):
                     await tokens_repo.revoke_family(session, family_id)
                 audit.record(session, "pat.revoked", now, user.id, pat_id=str(pat_id))
 

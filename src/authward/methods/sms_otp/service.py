@@ -20,6 +20,7 @@ from authward.errors import AuthError, ErrorCode
 from authward.methods.sms_otp.phone import normalise_phone
 from authward.security.codes import new_code
 from authward.services import audit
+from authward.services.claims import ClientGrant
 from authward.services.method_info import SMS_OTP
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
@@ -134,7 +135,9 @@ class SmsOtpService:
         audit.record(session, "sms_otp.sent", self._clock(), user_id)
 
     # -- verifying
-    async def verify(self, raw_phone: str, otp: str, user_agent: str | None = None) -> IssuedSession | MfaChallenge:
+    async def verify(
+        self, raw_phone: str, otp: str, user_agent: str | None = None, *, client: ClientGrant | None = None
+    ) -> IssuedSession | MfaChallenge:
         """A right code opens a session (or an MFA challenge when the user has TOTP active).
 
         Attempts are committed even when the answer is an error.
@@ -142,13 +145,13 @@ class SmsOtpService:
         self._require_enabled()
         phone = normalise_phone(raw_phone, self._settings.sms.default_region)
         async with self._db.write() as session:
-            outcome = await self._check_code(session, phone, otp.strip(), user_agent)
+            outcome = await self._check_code(session, phone, otp.strip(), SignInContext(user_agent, client=client))
         if isinstance(outcome, AuthError):
             raise outcome
         return outcome
 
     async def _check_code(
-        self, session: AsyncSession, phone: str, otp: str, user_agent: str | None
+        self, session: AsyncSession, phone: str, otp: str, context: SignInContext
     ) -> IssuedSession | MfaChallenge | AuthError:
         row = await self._tickets.redeem_code(session, TicketKind.SMS_OTP, otp, self._settings.sms.otp_max_attempts,
                                               phone)
@@ -160,6 +163,6 @@ class SmsOtpService:
         user.phone_number_verified = True
         user.updated_at = self._clock()
         try:
-            return await self._sign_in.complete(session, user, SMS_OTP, SignInContext(user_agent))
+            return await self._sign_in.complete(session, user, SMS_OTP, context)
         except AuthError as exc:
             return exc

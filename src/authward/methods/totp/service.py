@@ -23,6 +23,7 @@ from authward.methods.totp.verifier import CREDENTIAL_TYPE as TOTP_CREDENTIAL
 from authward.methods.totp.verifier import SecondFactorVerifier, VerifiedFactor
 from authward.security.passwords import PasswordHasher
 from authward.services import audit
+from authward.services.claims import ClientGrant
 from authward.services.elevation import ElevationRule, passed_second_factor
 from authward.services.method_info import PASSWORD
 from authward.services.recovery_codes import CREDENTIAL_TYPE as RECOVERY_CREDENTIAL
@@ -207,19 +208,29 @@ class TotpService:
         return codes
 
     # -- sign-in and step-up
-    async def complete_sign_in(self, ticket: str, otp: str, user_agent: str | None = None) -> IssuedSession:
-        """Redeem an MFA ticket with a TOTP or recovery code: the session records both factors."""
+    async def complete_sign_in(
+        self, ticket: str, otp: str, user_agent: str | None = None, *, client_id: str | None = None
+    ) -> IssuedSession:
+        """Redeem an MFA ticket with a TOTP or recovery code: the session records both factors.
+
+        A ticket opened for an OAuth client's grant is completed by that client only (`client_id`), and
+        one opened by a first-party sign-in only without one.
+        """
         now = self._clock()
         async with self._db.write() as session:
-            outcome = await self._redeem(session, ticket, otp, now, user_agent)
+            outcome = await self._redeem(session, ticket, otp, now, user_agent, client_id)
         if isinstance(outcome, AuthError):
             raise outcome
         return outcome
 
     async def _redeem(
-        self, session: AsyncSession, ticket: str, otp: str, now: datetime, user_agent: str | None
+        self, session: AsyncSession, ticket: str, otp: str, now: datetime, user_agent: str | None,
+        client_id: str | None,
     ) -> IssuedSession | AuthError:
-        async def check(row: Ticket) -> tuple[User, VerifiedFactor, list[str]] | AuthError:
+        async def check(row: Ticket) -> tuple[User, VerifiedFactor, Ticket] | AuthError:
+            opened_for = row.payload.get("client")
+            if (opened_for or {}).get("client_id") != client_id:
+                return AuthError(ErrorCode.INVALID_TICKET)
             user = await users_repo.get_for_update(session, row.user_id) if row.user_id is not None else None
             if user is None:
                 return AuthError(ErrorCode.INVALID_TICKET)
@@ -228,19 +239,18 @@ class TotpService:
             if not requires_second_factor(user):
                 return AuthError(ErrorCode.DISABLED_MFA_TOTP)
             verified = await self._verifier.check(session, user.id, otp, now, allow_recovery=True)
-            if isinstance(verified, AuthError):
-                return verified
-            first_factor = row.payload.get("amr")
-            return user, verified, [v for v in first_factor if isinstance(v, str)] if isinstance(first_factor, list) \
-                else []
+            return verified if isinstance(verified, AuthError) else (user, verified, row)
 
         outcome = await self._tickets.redeem_checked(session, ticket, TicketKind.MFA_TOTP, MFA_TICKET_MAX_ATTEMPTS,
                                                      check)
         if isinstance(outcome, AuthError):
             return outcome
-        user, verified, earlier = outcome
+        user, verified, row = outcome
+        first_factor = row.payload.get("amr")
+        earlier = [v for v in first_factor if isinstance(v, str)] if isinstance(first_factor, list) else []
+        client = ClientGrant.from_payload(row.payload["client"]) if row.payload.get("client") else None
         return await self._sign_in.complete_session(session, user, verified.method,
-                                                    SignInContext(user_agent, earlier_amr=earlier))
+                                                    SignInContext(user_agent, earlier_amr=earlier, client=client))
 
     async def elevate(self, claims: dict[str, Any], otp: str, user_agent: str | None = None) -> IssuedSession:
         """Step-up without WebAuthn: a new, elevated session for a valid TOTP or recovery code."""

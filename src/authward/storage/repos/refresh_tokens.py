@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.storage.models import RefreshToken
@@ -63,11 +63,11 @@ async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID) -> int:
-    """Revoke every live session of the user, taking the family locks in one order."""
+async def _revoke_live(session: AsyncSession, *conditions: ColumnElement[bool]) -> int:
+    """Revoke every live family matching `conditions`, taking the family locks in one order."""
     families = (await session.scalars(
         select(RefreshToken.family_id)
-        .where(RefreshToken.user_id == user_id, RefreshToken.status != "revoked")
+        .where(RefreshToken.status != "revoked", *conditions)
         .distinct()
         .order_by(RefreshToken.family_id)
     )).all()
@@ -75,6 +75,34 @@ async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID) -> int:
     for family_id in families:
         revoked += await revoke_family(session, family_id)
     return revoked
+
+
+async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID) -> int:
+    """Revoke every live session of the user."""
+    return await _revoke_live(session, RefreshToken.user_id == user_id)
+
+
+async def revoke_all_for_client(session: AsyncSession, client_id: str) -> int:
+    """Revoke every live session issued to an OAuth client (the client is deleted)."""
+    return await _revoke_live(session, RefreshToken.client_id == client_id)
+
+
+async def live_families_of_client(session: AsyncSession, user_id: uuid.UUID, client_id: str) -> list[uuid.UUID]:
+    stmt = (
+        select(RefreshToken.family_id)
+        .where(RefreshToken.user_id == user_id, RefreshToken.client_id == client_id, RefreshToken.status != "revoked")
+        .distinct()
+        .order_by(RefreshToken.family_id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def family_is_live(session: AsyncSession, family_id: uuid.UUID, now: datetime) -> bool:
+    """A member of the family is still active and unexpired (the session goes on)."""
+    stmt = select(RefreshToken.id).where(
+        RefreshToken.family_id == family_id, RefreshToken.status == "active", RefreshToken.expires_at > now
+    ).limit(1)
+    return (await session.scalar(stmt)) is not None
 
 
 async def delete_expired(session: AsyncSession, now: datetime) -> int:

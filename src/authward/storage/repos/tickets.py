@@ -39,6 +39,14 @@ async def consume(session: AsyncSession, ticket_id: uuid.UUID, now: datetime) ->
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def merge_payload(session: AsyncSession, ticket_id: uuid.UUID, values: dict[str, object]) -> None:
+    """Add keys to a ticket's payload (what a used authorization code gave, for its replay)."""
+    row = await session.get(Ticket, ticket_id, populate_existing=True)
+    if row is not None:
+        row.payload = {**(row.payload or {}), **values}
+        await session.flush()
+
+
 async def claim_attempt(session: AsyncSession, ticket_id: uuid.UUID, max_attempts: int) -> bool:
     """Count one guess; False when the ticket had no guess left or was used (concurrent requests)."""
     result = await session.execute(

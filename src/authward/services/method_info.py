@@ -57,5 +57,12 @@ PAT = MethodInfo("pat", Factor.FIRST, PAT_AMR, fresh=False,
 OAUTH_CODE = MethodInfo("oauth_code", Factor.FIRST, None, fresh=False,
                         skips_mfa_because="the login that produced the code already passed the second factor "
                                           "when one was due; its amr, carried in the code, says so")
+# A passkey or security key (RFC 8176 "hwk"). Verified with user verification (a PIN or biometric on the
+# authenticator) it is two factors in one; without, possession only, and a second factor is still due.
+WEBAUTHN = MethodInfo("webauthn", Factor.FIRST, "hwk")
+WEBAUTHN_VERIFIED = MethodInfo("webauthn_uv", Factor.FIRST, "hwk",
+                               skips_mfa_because="user verification on the authenticator (PIN or biometric) is a "
+                                                 "second factor bound to the key itself (NIST 800-63B AAL3-capable)")
+WEBAUTHN_STEP_UP = MethodInfo("webauthn_2fa", Factor.SECOND, "hwk")
 TOTP = MethodInfo("totp", Factor.SECOND, "otp")
 RECOVERY_CODE = MethodInfo("recovery_code", Factor.SECOND, "otp")

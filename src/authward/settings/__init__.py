@@ -18,6 +18,7 @@ from authward.settings.root import MASK, Settings, masked_settings
 from authward.settings.sections import (
     SECTIONS,
     AnonymousSettings,
+    Auth0Settings,
     CsvList,
     DatabaseSettings,
     EmailSettings,
@@ -32,6 +33,9 @@ from authward.settings.sections import (
     SmtpSecurity,
     TokenSettings,
     UserSettings,
+    WebAuthnAttestation,
+    WebAuthnSettings,
+    WebAuthnUserVerification,
 )
 
 __all__ = [
@@ -42,6 +46,7 @@ __all__ = [
     "NESTED_DELIMITER",
     "SECTIONS",
     "AnonymousSettings",
+    "Auth0Settings",
     "CsvList",
     "DatabaseSettings",
     "EmailSettings",
@@ -57,6 +62,9 @@ __all__ = [
     "SmtpSecurity",
     "TokenSettings",
     "UserSettings",
+    "WebAuthnAttestation",
+    "WebAuthnSettings",
+    "WebAuthnUserVerification",
     "env_name",
     "load_settings",
     "masked_settings",

@@ -16,6 +16,7 @@ from authward.settings.names import FLAT_NAME_AT
 from authward.settings.sections import (
     SECTIONS,
     AnonymousSettings,
+    Auth0Settings,
     DatabaseSettings,
     EmailSettings,
     MfaSettings,
@@ -26,6 +27,7 @@ from authward.settings.sections import (
     SmsSettings,
     TokenSettings,
     UserSettings,
+    WebAuthnSettings,
 )
 from authward.settings.sources import sectioned, settings_sources
 
@@ -48,11 +50,17 @@ class Settings(BaseSettings):
     email: EmailSettings = Field(default_factory=EmailSettings)
     oauth: OAuthSettings = Field(default_factory=OAuthSettings)
     pages: PagesSettings = Field(default_factory=PagesSettings)
+    auth0: Auth0Settings = Field(default_factory=Auth0Settings)
+    webauthn: WebAuthnSettings = Field(default_factory=WebAuthnSettings)
 
     @property
     def issuer(self) -> str:
         """The one issuer string (AUTHWARD_ISSUER, else the public URL): every token's `iss` and discovery's."""
-        return self.oauth.issuer or self.server.public_url
+        if self.oauth.issuer:
+            return self.oauth.issuer
+        public = self.server.public_url
+        # Over https, Auth0's shape (`https://{domain}/`, what the auth0 SDKs demand); over http, as given.
+        return f"{public}/" if public.startswith("https://") and public.count("/") == 2 else public
 
     def __init__(self, **values: Any) -> None:
         """Flat keywords are accepted (see FLAT_NAMES); an error names the option by its flat name."""

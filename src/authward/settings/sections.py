@@ -68,6 +68,9 @@ class ServerSettings(_Section):
     # Browser apps on these origins may call the API (CORS); "*" allows any origin (never with credentials).
     cors_origins: CsvList = Field(default_factory=list)
     cors_allow_credentials: bool = False
+    # HTTPS served directly (development: the Auth0 SDKs only speak https; docs/auth0.md).
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     @field_validator("cors_origins")
     @classmethod
@@ -76,6 +79,15 @@ class ServerSettings(_Section):
             if origin != "*" and (not origin.startswith(("http://", "https://")) or origin.rstrip("/").count("/") > 2):
                 raise ValueError(f"{origin!r} is not an origin (scheme://host[:port], no path) or *")
         return [origin.rstrip("/") for origin in value]
+
+    @model_validator(mode="after")
+    def _tls(self) -> ServerSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("AUTHWARD_TLS_CERT and AUTHWARD_TLS_KEY go together")
+        for name, path in (("AUTHWARD_TLS_CERT", self.tls_cert), ("AUTHWARD_TLS_KEY", self.tls_key)):
+            if path is not None and not path.is_file():
+                raise ValueError(f"{name}: no file at {path}")
+        return self
 
     @model_validator(mode="after")
     def _cors(self) -> ServerSettings:
@@ -265,6 +277,52 @@ class OAuthSettings(_Section):
         return value
 
 
+class Auth0Settings(_Section):
+    """Auth0's Authentication API (docs/auth0.md)."""
+
+    enabled: bool = True  # /dbconnections/*, /passwordless/*, /mfa/*, /v2/logout and the Auth0 grants
+    # The one database connection's name (what `connection` / `realm` must say for email + password).
+    database_connection: str = Field(default="Username-Password-Authentication", min_length=1, max_length=128)
+
+
+class WebAuthnAttestation(StrEnum):
+    NONE = "none"
+    INDIRECT = "indirect"
+    DIRECT = "direct"
+
+
+class WebAuthnUserVerification(StrEnum):
+    REQUIRED = "required"
+    PREFERRED = "preferred"
+    DISCOURAGED = "discouraged"
+
+
+class WebAuthnSettings(_Section):
+    """Passkeys and security keys (docs/webauthn.md)."""
+
+    enabled: bool = False
+    rp_id: str | None = None  # the relying party id: a registrable domain of the origins (e.g. example.com)
+    rp_name: str | None = None  # shown by authenticators
+    rp_origins: CsvList = Field(default_factory=list)  # every origin of the RP id that runs ceremonies
+    attestation: WebAuthnAttestation = WebAuthnAttestation.NONE
+    user_verification: WebAuthnUserVerification = WebAuthnUserVerification.PREFERRED
+    timeout: int = Field(default=60_000, ge=10_000, le=600_000)  # milliseconds, as WebAuthn counts
+
+    @model_validator(mode="after")
+    def _relying_party(self) -> WebAuthnSettings:
+        """WebAuthn on needs a relying party: fail at start, naming the option, not at the first ceremony."""
+        if self.enabled:
+            for name, value in (("AUTHWARD_WEBAUTHN_RP_ID", self.rp_id), ("AUTHWARD_WEBAUTHN_RP_NAME", self.rp_name)):
+                if not value:
+                    raise ValueError(f"AUTHWARD_WEBAUTHN_ENABLED=true needs {name}")
+            if not self.rp_origins:
+                raise ValueError("AUTHWARD_WEBAUTHN_ENABLED=true needs AUTHWARD_WEBAUTHN_RP_ORIGINS")
+        for origin in self.rp_origins:
+            if not origin.startswith(("https://", "http://")):
+                raise ValueError(f"AUTHWARD_WEBAUTHN_RP_ORIGINS: {origin!r} is not an origin")
+        return self
+
+
 class PagesSettings(_Section):
     """The hosted pages (login, sign-up, reset, consent, logout): branding (docs/oauth.md)."""
 
@@ -286,4 +344,6 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "email": EmailSettings,
     "oauth": OAuthSettings,
     "pages": PagesSettings,
+    "auth0": Auth0Settings,
+    "webauthn": WebAuthnSettings,
 }

@@ -18,6 +18,7 @@ class TicketKind(StrEnum):
     OAUTH_REQUEST = "oauthRequest"  # a pending /authorize waiting for a login (its id is a UUID, as Nhost's)
     OAUTH_CODE = "oauthCode"  # an authorization code (RFC 6749 §4.1.2), owned by its client
     CLIENT_ASSERTION = "clientAssertion"  # a used private_key_jwt `jti`, kept to refuse its replay
+    WEBAUTHN_CHALLENGE = "webauthnChallenge"  # a ceremony's challenge, bound to the ceremony and its user/email
 
 
 # Short codes a person types: found by (kind, owner), each allowing a few guesses.

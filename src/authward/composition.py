@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from authward.api.auth0.face import AUTH0
 from authward.api.faces import Face
 from authward.api.nhost.face import NHOST
 from authward.api.oauth.face import OAUTH
@@ -18,7 +19,7 @@ from authward.services.runtime import Runtime, core_jobs
 from authward.settings import Settings
 
 # The faces the app is built from, in mounting order (Starlette matches routes in order).
-FACES: tuple[Face, ...] = (NHOST, YAT, OAUTH, PAGES)
+FACES: tuple[Face, ...] = (NHOST, YAT, OAUTH, PAGES, AUTH0)
 
 
 def enabled_faces(settings: Settings, faces: Sequence[Face] = FACES) -> list[Face]:
@@ -37,4 +38,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
             runtime.add(face.build(core))
     for method in enabled_methods(settings):
         runtime.add(method.build(core))
+    for face in enabled_faces(settings):
+        if face.wire is not None:
+            face.wire(runtime)
     return runtime

@@ -119,9 +119,10 @@ class OAuthError(Exception):
     """
 
     def __init__(self, error: str, description: str = "", status: int = 400,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, extra: dict[str, str] | None = None) -> None:
         self.error = error
         self.description = description
         self.status = status
         self.headers = headers or {}
+        self.extra = extra or {}  # more members of the body (Auth0's `mfa_token` with `mfa_required`)
         super().__init__(f"{error}: {description}")

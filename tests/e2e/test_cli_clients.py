@@ -22,7 +22,7 @@ CB = "https://app.example/callback"
 CLIENT_KEYS = {
     "client_id", "name", "public", "first_party", "redirect_uris", "post_logout_redirect_uris", "grant_types",
     "scopes", "audiences", "logo_url", "token_endpoint_auth_methods", "jwks", "access_token_ttl",
-    "refresh_token_ttl", "settings", "created_at", "updated_at",
+    "refresh_token_ttl", "legacy_endpoints", "settings", "created_at", "updated_at",
 }
 
 

@@ -233,7 +233,7 @@ async def test_pkce_verifier_missing_or_wrong_is_invalid_grant(api: httpx.AsyncC
         form = {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT}
         if verifier:
             form["code_verifier"] = verifier
-        oauth_error(await api.post("/oauth/token", data=form, auth=(client.client_id, client.secret or "")), 400,
+        oauth_error(await api.post("/oauth/token", data=form, auth=(client.client_id, client.secret or "")), 403,
                     "invalid_grant")
 
 
@@ -245,11 +245,11 @@ async def test_a_replayed_code_is_refused_and_revokes_what_it_gave(api: httpx.As
     form = {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT,
             "code_verifier": verifier}
     tokens = (await api.post("/oauth/token", data=form, auth=(client.client_id, client.secret or ""))).json()
-    oauth_error(await api.post("/oauth/token", data=form, auth=(client.client_id, client.secret or "")), 400,
+    oauth_error(await api.post("/oauth/token", data=form, auth=(client.client_id, client.secret or "")), 403,
                 "invalid_grant")
     oauth_error(await api.post("/oauth/token", data={"grant_type": "refresh_token",
                                                      "refresh_token": tokens["refresh_token"]},
-                               auth=(client.client_id, client.secret or "")), 400, "invalid_grant")
+                               auth=(client.client_id, client.secret or "")), 403, "invalid_grant")
     refused = await api.get("/userinfo", headers={"authorization": f"Bearer {tokens['access_token']}"})
     assert oauth_error(refused, 401, "invalid_token") and refused.headers["www-authenticate"].startswith("Bearer")
 
@@ -259,10 +259,10 @@ async def test_an_expired_code_and_another_clients_code_are_invalid_grant(api: h
     session = await session_for(api)
     answer = await authorize_with_bearer(api, client, session)
     form = {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT}
-    oauth_error(await api.post("/oauth/token", data=form, auth=(other.client_id, other.secret or "")), 400,
+    oauth_error(await api.post("/oauth/token", data=form, auth=(other.client_id, other.secret or "")), 403,
                 "invalid_grant")
     clock.advance(61)
-    oauth_error(await api.post("/oauth/token", data=form, auth=(client.client_id, client.secret or "")), 400,
+    oauth_error(await api.post("/oauth/token", data=form, auth=(client.client_id, client.secret or "")), 403,
                 "invalid_grant")
 
 
@@ -275,11 +275,13 @@ async def test_client_authentication_failures(api: httpx.AsyncClient) -> None:
     unknown = await api.post("/oauth/token", data={"grant_type": "client_credentials"}, auth=("aw_nobody", "x"))
     assert unknown.json() == refused.json()  # nothing tells an unknown id from a wrong secret
     oauth_error(await api.post("/oauth/token", data={"grant_type": "client_credentials"}), 401, "invalid_client")
-    oauth_error(await api.post("/oauth/token", data={"grant_type": "password", "client_id": client.client_id,
+    oauth_error(await api.post("/oauth/token", data={"grant_type": "urn:example:unknown", "client_id": client.client_id,
                                                      "client_secret": client.secret}), 400, "unsupported_grant_type")
+    oauth_error(await api.post("/oauth/token", data={"grant_type": "password", "client_id": client.client_id,
+                                                     "client_secret": client.secret}), 403, "unauthorized_client")
     narrow = await register(api, grant_types=["authorization_code"])
     oauth_error(await api.post("/oauth/token", data={"grant_type": "client_credentials"},
-                               auth=(narrow.client_id, narrow.secret or "")), 400, "unauthorized_client")
+                               auth=(narrow.client_id, narrow.secret or "")), 403, "unauthorized_client")
 
 
 async def test_refresh_only_narrows_scopes_and_only_for_its_client(api: httpx.AsyncClient) -> None:
@@ -290,7 +292,7 @@ async def test_refresh_only_narrows_scopes_and_only_for_its_client(api: httpx.As
                                auth=(client.client_id, client.secret or "")), 400, "invalid_scope")
     oauth_error(await api.post("/oauth/token", data={"grant_type": "refresh_token",
                                                      "refresh_token": tokens["refresh_token"]},
-                               auth=(other.client_id, other.secret or "")), 400, "invalid_grant")
+                               auth=(other.client_id, other.secret or "")), 403, "invalid_grant")
     assert (await api.post("/v1/token", json={"refreshToken": tokens["refresh_token"]})).status_code == 401
     narrowed = await api.post("/oauth/token", data={"grant_type": "refresh_token", "scope": "openid",
                                                     "refresh_token": tokens["refresh_token"]},
@@ -336,7 +338,7 @@ async def test_revocation_and_introspection(api: httpx.AsyncClient) -> None:
         assert (await api.post("/oauth/introspect", data={"token": token}, auth=owner)).json() == {"active": False}
     oauth_error(await api.post("/oauth/token", data={"grant_type": "refresh_token",
                                                      "refresh_token": tokens["refresh_token"]}, auth=owner),
-                400, "invalid_grant")
+                403, "invalid_grant")
 
 
 # -- discovery
@@ -346,7 +348,8 @@ async def test_discovery_is_truthful(api: httpx.AsyncClient) -> None:
     assert metadata["issuer"] == "http://127.0.0.1:4000"
     assert metadata["code_challenge_methods_supported"] == ["S256"]
     assert metadata["response_types_supported"] == ["code"]
-    assert set(metadata["grant_types_supported"]) == {"authorization_code", "refresh_token", "client_credentials"}
+    assert {"authorization_code", "refresh_token", "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange"} <= set(metadata["grant_types_supported"])
     for name in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri", "revocation_endpoint",
                  "introspection_endpoint", "end_session_endpoint"):
         path = urlsplit(metadata[name]).path
@@ -388,7 +391,7 @@ async def test_rp_initiated_logout(api: httpx.AsyncClient) -> None:
     assert (await api.post("/v1/token", json={"refreshToken": session["refreshToken"]})).status_code == 401
     oauth_error(await api.post("/oauth/token", data={"grant_type": "refresh_token",
                                                      "refresh_token": tokens["refresh_token"]},
-                               auth=(client.client_id, client.secret or "")), 400, "invalid_grant")
+                               auth=(client.client_id, client.secret or "")), 403, "invalid_grant")
     asks = await api.get("/oidc/logout", params={"state": "s3"})  # no hint: the hosted page asks first
     assert asks.status_code == 302 and asks.headers["location"].startswith("/logout?")
 

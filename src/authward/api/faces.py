@@ -36,6 +36,9 @@ class Face:
     enabled: Callable[[Settings], bool] = lambda _: True
     # Single paths this face owns without their sub-paths (/signup is a page; /signup/* are Nhost routes).
     exact_paths: tuple[str, ...] = ()
+    # Run once everything is built: a face that extends another's services (the Auth0 face adds grants
+    # to the token endpoint, answered by the methods' services) does it here.
+    wire: Callable[[Runtime], None] | None = None
 
 
 def face_for_path(faces: Sequence[Face], path: str) -> Face:

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.panel import Panel
 from rich.table import Table
 
+from authward.cli.clients_output import echo_json, out, print_client, print_secret, secret_json
 from authward.cli.common import ConfigOption, err
 from authward.cli.common import load_cli_settings as _settings
 from authward.settings import Settings
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
     from authward.storage.models import OAuthClient
 
 clients_app = typer.Typer(help="Manage OAuth clients (writes the database directly).", no_args_is_help=True)
-out = Console(width=None if sys.stdout.isatty() else 200)  # piped: no wrapping of URIs
 
 T = TypeVar("T")
 # JWK members that only a private (or symmetric) key has: a client's JWKS holds public keys only.
@@ -154,12 +151,18 @@ def _read_jwks(path: Path) -> dict[str, Any]:
     return jwks
 
 
+LEGACY_OPTION = typer.Option(
+    "--legacy-endpoints/--no-legacy-endpoints",
+    help="Allow Auth0's deprecated /oauth/ro, /delegation and /tokeninfo for this client (auth0@2 SDKs).",
+)
+
+
 def _changes(
     *, name: str | None = None, redirect_uris: list[str] | None = None, grant_types: list[str] | None = None,
     scopes: list[str] | None = None, audiences: list[str] | None = None,
     post_logout_redirect_uris: list[str] | None = None, public: bool | None = None,
     first_party: bool | None = None, logo_url: str | None = None, jwks: Path | None = None,
-    access_token_ttl: int | None = None, refresh_token_ttl: int | None = None,
+    access_token_ttl: int | None = None, refresh_token_ttl: int | None = None, legacy_endpoints: bool | None = None,
 ) -> dict[str, Any]:
     """The `ClientSpec` fields given on the command line (the others keep their default or value)."""
     given: dict[str, Any] = {
@@ -167,44 +170,9 @@ def _changes(
         "audiences": audiences, "post_logout_redirect_uris": post_logout_redirect_uris, "public": public,
         "first_party": first_party, "logo_url": logo_url, "access_token_ttl": access_token_ttl,
         "refresh_token_ttl": refresh_token_ttl, "jwks": _read_jwks(jwks) if jwks is not None else None,
+        "legacy_endpoints": legacy_endpoints,
     }
     return {field: value for field, value in given.items() if value is not None}
-
-
-def _echo_json(value: object) -> None:
-    typer.echo(json.dumps(value, indent=2))
-
-
-def _secret_json(client_id: str, secret: str | None) -> dict[str, str]:
-    return {"client_id": client_id} | ({"client_secret": secret} if secret is not None else {})
-
-
-def _print_client(client: OAuthClient) -> None:
-    from authward.services.oauth.clients import client_json
-
-    data = client_json(client)
-    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
-    for field, value in data.items():
-        if field in ("public", "first_party"):
-            shown = "yes" if value else "no"
-        elif isinstance(value, list):
-            shown = "\n".join(str(item) for item in value) or "-"
-        elif isinstance(value, dict):
-            shown = json.dumps(value) if value else "-"
-        elif field.endswith("_ttl"):
-            shown = f"{value} s" if value is not None else "server default"
-        else:
-            shown = "-" if value is None else str(value)
-        table.add_row(field.replace("_", " "), escape(shown))
-    out.print(table)
-
-
-def _print_secret(client_id: str, secret: str) -> None:
-    out.print(Panel(secret, title=f"client secret of {client_id}", expand=False, highlight=False))
-    err.print("[yellow]warning:[/] the secret is shown only now: store it safely (only its hash is kept).",
-              soft_wrap=True)
 
 
 @clients_app.command("create")
@@ -225,6 +193,7 @@ def create_client(
     jwks: JwksOption = None,
     access_token_ttl: AccessTtlOption = None,
     refresh_token_ttl: RefreshTtlOption = None,
+    legacy_endpoints: Annotated[bool, LEGACY_OPTION] = False,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -240,6 +209,7 @@ def create_client(
         name=name, redirect_uris=redirect_uri, grant_types=grant, scopes=scope, audiences=audience,
         post_logout_redirect_uris=post_logout_redirect_uri, public=public, first_party=first_party,
         logo_url=logo_url, jwks=jwks, access_token_ttl=access_token_ttl, refresh_token_ttl=refresh_token_ttl,
+        legacy_endpoints=legacy_endpoints,
     ))
 
     async def _create(registry: ClientRegistry) -> CreatedClient:
@@ -247,11 +217,11 @@ def create_client(
 
     created = _run(settings, _create)
     if as_json:
-        _echo_json(_secret_json(created.client.client_id, created.secret))
+        echo_json(secret_json(created.client.client_id, created.secret))
         return
-    _print_client(created.client)
+    print_client(created.client)
     if created.secret is not None:
-        _print_secret(created.client.client_id, created.secret)
+        print_secret(created.client.client_id, created.secret)
 
 
 @clients_app.command("list")
@@ -264,7 +234,7 @@ def list_clients(config: ConfigOption = None, as_json: JsonOption = False) -> No
 
     clients = _run(_settings(config), _list)
     if as_json:
-        _echo_json([client_json(client) for client in clients])
+        echo_json([client_json(client) for client in clients])
         return
     if not clients:
         err.print("no clients yet: authward clients create --name NAME --redirect-uri URI")
@@ -290,9 +260,9 @@ def show_client(client_id: ClientIdArgument, config: ConfigOption = None, as_jso
 
     client = _run(_settings(config), _show)
     if as_json:
-        _echo_json(client_json(client))
+        echo_json(client_json(client))
     else:
-        _print_client(client)
+        print_client(client)
 
 
 @clients_app.command("update")
@@ -311,6 +281,7 @@ def update_client(
     jwks: JwksOption = None,
     access_token_ttl: AccessTtlOption = None,
     refresh_token_ttl: RefreshTtlOption = None,
+    legacy_endpoints: Annotated[bool | None, LEGACY_OPTION] = None,
     clear: Annotated[
         list[Clearable] | None,
         typer.Option("--clear", metavar="FIELD", help="Reset a field: empty list, or the server's default "
@@ -324,6 +295,7 @@ def update_client(
         name=name, redirect_uris=redirect_uri, grant_types=grant, scopes=scope, audiences=audience,
         post_logout_redirect_uris=post_logout_redirect_uri, first_party=first_party, logo_url=logo_url,
         jwks=jwks, access_token_ttl=access_token_ttl, refresh_token_ttl=refresh_token_ttl,
+        legacy_endpoints=legacy_endpoints,
     )
     for item in clear or []:
         if item.field in changes:
@@ -341,9 +313,9 @@ def update_client(
     if as_json:
         from authward.services.oauth.clients import client_json
 
-        _echo_json(client_json(client))
+        echo_json(client_json(client))
     else:
-        _print_client(client)
+        print_client(client)
 
 
 @clients_app.command("rotate-secret")
@@ -356,9 +328,9 @@ def rotate_secret(client_id: ClientIdArgument, config: ConfigOption = None, as_j
 
     secret = _run(_settings(config), _rotate)
     if as_json:
-        _echo_json(_secret_json(client_id, secret))
+        echo_json(secret_json(client_id, secret))
     else:
-        _print_secret(client_id, secret)
+        print_secret(client_id, secret)
 
 
 @clients_app.command("delete")
@@ -387,7 +359,7 @@ def delete_client(
     if not _run(settings, _delete):
         fail(f"no client {client_id!r}", 1)
     if as_json:
-        _echo_json({"deleted": True, "client_id": client_id})
+        echo_json({"deleted": True, "client_id": client_id})
     else:
         err.print(f"deleted {client_id}")
 

@@ -40,24 +40,31 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [AUTHWARD_PORT].")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes [AUTHWARD_WORKERS].")] = None,
     database_url: Annotated[str | None, typer.Option(help="Database URL [AUTHWARD_DATABASE_URL].")] = None,
+    tls_cert: Annotated[str | None, typer.Option(help="PEM certificate: serve HTTPS [AUTHWARD_TLS_CERT].")] = None,
+    tls_key: Annotated[str | None, typer.Option(help="PEM private key of --tls-cert [AUTHWARD_TLS_KEY].")] = None,
 ) -> None:
     """Apply migrations and start the server."""
     import uvicorn
 
-    settings = _settings(config, host=host, port=port, workers=workers, database_url=database_url)
+    settings = _settings(config, host=host, port=port, workers=workers, database_url=database_url,
+                         tls_cert=tls_cert, tls_key=tls_key)
     if config is not None:  # the workers build their settings from the environment
         os.environ["AUTHWARD_CONFIG"] = str(config)
     _prepare(settings)
-    err.print(f"authward listening on http://{settings.server.host}:{settings.server.port} ({settings.database.url.split('://')[0]})")
+    server = settings.server
+    scheme = "https" if server.tls_cert else "http"
+    err.print(f"authward listening on {scheme}://{server.host}:{server.port} ({settings.database.url.split('://')[0]})")
     uvicorn.run(
         "authward.asgi:create_from_env",
         factory=True,
-        host=settings.server.host,
-        port=settings.server.port,
-        workers=settings.server.workers,
-        log_level=settings.server.log_level,
+        host=server.host,
+        port=server.port,
+        workers=server.workers,
+        log_level=server.log_level,
         proxy_headers=False,
         access_log=False,
+        ssl_certfile=str(server.tls_cert) if server.tls_cert else None,
+        ssl_keyfile=str(server.tls_key) if server.tls_key else None,
     )
 
 

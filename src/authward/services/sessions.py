@@ -136,6 +136,10 @@ class SessionService:
         # refreshTokenId names the session (the family): stable across rotations, as Nhost's.
         return IssuedSession(self._codec.encode(claims), ttl, token, row.family_id, user, grant, row.auth_time)
 
+    def mint_user_token(self, user: User, grant: TokenGrant, auth_time: datetime, ttl: int) -> str:
+        """An access token for a user without a new session (RFC 8693 exchange: the subject's session stays)."""
+        return self._codec.encode(self._claims.build(user, grant, auth_time, self._clock(), ttl))
+
     def mint_client_token(self, client_id: str, scopes: tuple[str, ...], audience: tuple[str, ...], ttl: int) -> str:
         """An access token for a client acting for itself (client_credentials): no session, no refresh."""
         return self._codec.encode(self._claims.build_for_client(client_id, scopes, audience, self._clock(), ttl))

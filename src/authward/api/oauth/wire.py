@@ -39,6 +39,7 @@ def render_oauth_error(err: OAuthError) -> Response:
     body: dict[str, str] = {"error": err.error}
     if err.description:
         body["error_description"] = err.description
+    body.update(err.extra)
     return json_answer(body, err.status, err.headers)
 
 

@@ -183,6 +183,16 @@ class TotpService:
             await self._remove_second_factor(session, locked, now, how=PASSWORD.id)
             return await self._sign_in.complete_session(session, locked, PASSWORD, SignInContext(user_agent))
 
+    async def remove(self, claims: dict[str, Any], how: str) -> None:
+        """Auth0's `DELETE /mfa/authenticators/{id}`: from a session that passed the second factor."""
+        if not passed_second_factor(claims):
+            raise AuthError(ErrorCode.ELEVATION_REQUIRED, "This session did not pass the second factor")
+        async with self._db.write() as session:
+            user = await self._locked_user(session, claims["sub"])
+            if not requires_second_factor(user):
+                raise AuthError(ErrorCode.DISABLED_MFA_TOTP)
+            await self._remove_second_factor(session, user, self._clock(), how=how)
+
     async def _remove_second_factor(self, session: AsyncSession, user: User, now: datetime, how: str) -> None:
         await credentials_repo.delete_for_user(session, user.id, [TOTP_CREDENTIAL, RECOVERY_CREDENTIAL])
         await self._tickets.retire(session, TicketKind.MFA_TOTP, TicketOwner(user_id=user.id))

@@ -23,8 +23,16 @@ from authward.storage.repos import refresh_tokens as tokens_repo
 AUTHORIZATION_CODE = "authorization_code"
 REFRESH_TOKEN = "refresh_token"  # noqa: S105 - a grant type
 CLIENT_CREDENTIALS = "client_credentials"
-# The grants of this face; later faces (Auth0) register theirs with `register_grant_types`.
-KNOWN_GRANT_TYPES: set[str] = {AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS}
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - RFC 8693
+# Auth0's grants (docs/auth0.md): what its SDKs send, each allowed per client like the others.
+PASSWORD = "password"  # noqa: S105 - a grant type: off unless a client is allowed it (RFC 9700 §2.4)
+PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm"  # noqa: S105
+PASSWORDLESS_OTP = "http://auth0.com/oauth/grant-type/passwordless/otp"
+MFA_OTP = "http://auth0.com/oauth/grant-type/mfa-otp"
+MFA_RECOVERY_CODE = "http://auth0.com/oauth/grant-type/mfa-recovery-code"
+KNOWN_GRANT_TYPES: set[str] = {AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS, TOKEN_EXCHANGE, PASSWORD,
+                               PASSWORD_REALM, PASSWORDLESS_OTP, MFA_OTP, MFA_RECOVERY_CODE}
+LEGACY_ENDPOINTS = "legacy_endpoints"  # client setting: Auth0's deprecated /oauth/ro, /delegation, /tokeninfo
 USER_GRANTS = {AUTHORIZATION_CODE}  # grants a public client may hold need no secret
 DEFAULT_GRANTS = [AUTHORIZATION_CODE, REFRESH_TOKEN]
 STANDARD_SCOPES = ["openid", "profile", "email", "phone", "offline_access"]
@@ -34,10 +42,6 @@ CLIENT_ID_PREFIX = "aw_"
 
 class ClientError(ValueError):
     """A client definition that cannot be registered (the CLI prints it and exits 2)."""
-
-
-def register_grant_types(*grant_types: str) -> None:
-    KNOWN_GRANT_TYPES.update(grant_types)
 
 
 @dataclass
@@ -56,7 +60,11 @@ class ClientSpec:
     jwks: dict[str, Any] | None = None
     access_token_ttl: int | None = None
     refresh_token_ttl: int | None = None
+    legacy_endpoints: bool = False  # Auth0's deprecated /oauth/ro, /delegation, /tokeninfo (docs/auth0.md)
     settings: dict[str, Any] = field(default_factory=dict)
+
+    def stored_settings(self) -> dict[str, Any]:
+        return {**self.settings, LEGACY_ENDPOINTS: self.legacy_endpoints}
 
     def check(self) -> None:
         if not self.name.strip() or len(self.name) > 255:
@@ -124,7 +132,7 @@ class ClientRegistry:
             post_logout_redirect_uris=list(dict.fromkeys(spec.post_logout_redirect_uris)),
             audiences=list(dict.fromkeys(spec.audiences)), first_party=spec.first_party, logo_url=spec.logo_url,
             jwks=spec.jwks, access_token_ttl=spec.access_token_ttl, refresh_token_ttl=spec.refresh_token_ttl,
-            settings=dict(spec.settings),
+            settings=spec.stored_settings(),
         )
         async with self._db.write() as session:
             await clients_repo.add(session, client)
@@ -163,7 +171,7 @@ class ClientRegistry:
             client.jwks = spec.jwks
             client.access_token_ttl = spec.access_token_ttl
             client.refresh_token_ttl = spec.refresh_token_ttl
-            client.settings = dict(spec.settings)
+            client.settings = spec.stored_settings()
             client.updated_at = self._clock()
             await session.flush()
             return client
@@ -195,7 +203,8 @@ def spec_of(client: OAuthClient) -> ClientSpec:
         post_logout_redirect_uris=list(client.post_logout_redirect_uris or []), public=client.is_public,
         first_party=client.first_party, logo_url=client.logo_url, jwks=client.jwks,
         access_token_ttl=client.access_token_ttl, refresh_token_ttl=client.refresh_token_ttl,
-        settings=dict(client.settings or {}),
+        legacy_endpoints=bool((client.settings or {}).get(LEGACY_ENDPOINTS)),
+        settings={k: v for k, v in (client.settings or {}).items() if k != LEGACY_ENDPOINTS},
     )
 
 
@@ -209,7 +218,9 @@ def client_json(client: OAuthClient) -> dict[str, Any]:
         "audiences": list(client.audiences or []), "logo_url": client.logo_url,
         "token_endpoint_auth_methods": auth_methods_of(client), "jwks": client.jwks,
         "access_token_ttl": client.access_token_ttl, "refresh_token_ttl": client.refresh_token_ttl,
-        "settings": dict(client.settings or {}), "created_at": client.created_at.isoformat(),
+        "legacy_endpoints": bool((client.settings or {}).get(LEGACY_ENDPOINTS)),
+        "settings": {k: v for k, v in (client.settings or {}).items() if k != LEGACY_ENDPOINTS},
+        "created_at": client.created_at.isoformat(),
         "updated_at": client.updated_at.isoformat() if client.updated_at else None,
     }
 

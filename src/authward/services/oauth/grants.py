@@ -69,6 +69,10 @@ class TokenEndpoint:
         }
 
     @property
+    def default_access_ttl(self) -> int:
+        return self._settings.tokens.access_token_expires_in
+
+    @property
     def userinfo_audience(self) -> str:
         return f"{self._settings.server.public_url}/userinfo"
 
@@ -83,8 +87,13 @@ class TokenEndpoint:
         async with self._db.write() as session:  # a write: a client assertion's `jti` is recorded
             client = await self.authenticator.authenticate(session, presented)
         if grant_type not in client.grant_types:
-            raise OAuthError("unauthorized_client", f"This client may not use the {grant_type} grant")
-        return await handler(GrantRequest(form, client, user_agent))
+            raise OAuthError("unauthorized_client", f"This client may not use the {grant_type} grant", 403)
+        try:
+            return await handler(GrantRequest(form, client, user_agent))
+        except OAuthError as exc:
+            if exc.error == "invalid_grant":  # 403 as Auth0 answers (RFC 6749 says 400; every client takes 4xx)
+                exc.status = 403
+            raise
 
     async def _in_unit(self, work: Callable[[AsyncSession], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
         """Run `work` in one write unit of work; a `_Committed` failure keeps what it wrote, then is raised."""

@@ -58,7 +58,7 @@ class IdTokens:
     def __init__(self, codec: AccessTokenCodec, issuer: str, ttl: int) -> None:
         self._codec = codec
         self._issuer = issuer
-        self._ttl = ttl
+        self.ttl = ttl
 
     def issue(
         self, user: User, client_id: str, *, scopes: Iterable[str], auth_time: datetime, amr: list[str], now: datetime,
@@ -67,7 +67,7 @@ class IdTokens:
         iat = int(now.timestamp())
         claims: dict[str, Any] = {
             **user_claims(user, scopes),
-            "iss": self._issuer, "aud": client_id, "azp": client_id, "iat": iat, "exp": iat + self._ttl,
+            "iss": self._issuer, "aud": client_id, "azp": client_id, "iat": iat, "exp": iat + self.ttl,
             "auth_time": int(auth_time.timestamp()), "amr": list(amr), "acr": acr_of(amr),
         }
         if nonce is not None:

@@ -71,7 +71,10 @@ RedirectUriOption = Annotated[
 GrantOption = Annotated[
     list[str] | None,
     typer.Option("--grant", metavar="GRANT",
-                 help="Grant type (repeatable): authorization_code, refresh_token, client_credentials."),
+                 help="Grant type (repeatable): authorization_code, refresh_token, client_credentials, "
+                      "urn:ietf:params:oauth:grant-type:token-exchange, and Auth0's password, "
+                      "http://auth0.com/oauth/grant-type/password-realm, .../passwordless/otp, .../mfa-otp, "
+                      ".../mfa-recovery-code (docs/auth0.md)."),
 ]
 ScopeOption = Annotated[
     list[str] | None,

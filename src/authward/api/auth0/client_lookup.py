@@ -20,9 +20,9 @@ from authward.storage.repos import oauth_clients as clients_repo
 async def client_of(request: Request, params: dict[str, str], core: Core,
                     authenticator: ClientAuthenticator) -> OAuthClient:
     presented = presented_client(request, params)
-    async with core.db.write() as session:
-        if presented.client_secret or presented.assertion or presented.authorization:
-            return await authenticator.authenticate(session, presented)
+    if presented.client_secret or presented.assertion or presented.authorization:
+        return await authenticator.authenticate(presented)
+    async with core.db.read() as session:
         client = await clients_repo.get(session, params.get("client_id", ""))
     if client is None:
         raise OAuthError("invalid_client", "Unknown client_id", 401)

@@ -24,6 +24,7 @@ from authward.clock import Clock, utc_now
 from authward.errors import OAuthError
 from authward.security.secrets_at_rest import hash_secret
 from authward.services.tickets import TicketKind, TicketOwner, TicketService
+from authward.storage.db import Database
 from authward.storage.models import OAuthClient
 from authward.storage.repos import oauth_clients as clients_repo
 
@@ -64,13 +65,23 @@ def parse_basic(header: str) -> tuple[str, str] | None:
 
 
 class ClientAuthenticator:
-    def __init__(self, tickets: TicketService, issuer: str, token_endpoint: str, clock: Clock = utc_now,
-                 also_accepted: list[str] | None = None) -> None:
+    """Runs its own units of work: a read to find the client, a write only to record an assertion's `jti`."""
+
+    def __init__(self, db: Database, tickets: TicketService, issuer: str, token_endpoint: str,
+                 clock: Clock = utc_now, also_accepted: list[str] | None = None) -> None:
+        self._db = db
         self._tickets = tickets
         self._audiences = [issuer, token_endpoint, *(also_accepted or [])]
         self._clock = clock
 
-    async def authenticate(self, session: AsyncSession, presented: PresentedClient) -> OAuthClient:
+    async def authenticate(self, presented: PresentedClient) -> OAuthClient:
+        if presented.assertion is not None and presented.authorization is None and presented.client_secret is None:
+            async with self._db.write() as session:
+                return await self._by_assertion(session, presented)
+        async with self._db.read() as session:
+            return await self._authenticate(session, presented)
+
+    async def _authenticate(self, session: AsyncSession, presented: PresentedClient) -> OAuthClient:
         basic = parse_basic(presented.authorization) if presented.authorization else None
         ways = [basic is not None, presented.client_secret is not None, presented.assertion is not None]
         if sum(ways) > 1:

@@ -84,8 +84,7 @@ class TokenEndpoint:
         handler = self.grants.get(grant_type)
         if handler is None:
             raise OAuthError("unsupported_grant_type", f"Unsupported grant_type {grant_type}")
-        async with self._db.write() as session:  # a write: a client assertion's `jti` is recorded
-            client = await self.authenticator.authenticate(session, presented)
+        client = await self.authenticator.authenticate(presented)
         if grant_type not in client.grant_types:
             raise OAuthError("unauthorized_client", f"This client may not use the {grant_type} grant", 403)
         try:

@@ -19,7 +19,7 @@ TOKEN_PATHS = ("/oauth/token", "/oauth2/token")
 def build_oauth(core: Core) -> Built:
     settings = core.settings
     public = settings.server.public_url
-    authenticator = ClientAuthenticator(core.tickets, settings.issuer, f"{public}{TOKEN_PATHS[0]}", core.clock,
+    authenticator = ClientAuthenticator(core.db, core.tickets, settings.issuer, f"{public}{TOKEN_PATHS[0]}", core.clock,
                                         also_accepted=[f"{public}{path}" for path in TOKEN_PATHS[1:]])
     authorization = AuthorizationService(core.db, core.tickets, settings, core.clock)
     id_tokens = IdTokens(core.codec, settings.issuer, settings.oauth.id_token_expires_in)

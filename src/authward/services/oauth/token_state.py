@@ -40,8 +40,8 @@ class TokenState:
         self._clock = clock
 
     async def revoke(self, token: str, hint: str | None, presented: PresentedClient) -> None:
+        client = await self._authenticator.authenticate(presented)
         async with self._db.write() as session:
-            client = await self._authenticator.authenticate(session, presented)
             if not token or len(token) > MAX_TOKEN:
                 return
             row = await tokens_repo.get_by_hash(session, hash_secret(token))
@@ -55,10 +55,10 @@ class TokenState:
                 await tokens_repo.revoke_family(session, uuid.UUID(sid))
 
     async def introspect(self, token: str, hint: str | None, presented: PresentedClient) -> dict[str, Any]:
+        client = await self._authenticator.authenticate(presented)
+        if client.is_public:
+            raise OAuthError("invalid_client", "Introspection needs an authenticated client", 401)
         async with self._db.read() as session:
-            client = await self._authenticator.authenticate(session, presented)
-            if client.is_public:
-                raise OAuthError("invalid_client", "Introspection needs an authenticated client", 401)
             if not token or len(token) > MAX_TOKEN:
                 return INACTIVE
             row = await tokens_repo.get_by_hash(session, hash_secret(token))

@@ -49,6 +49,7 @@ class ProfileOptions:
     allowed_roles: list[str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     redirect_to: str | None = None
+    avatar_url: str | None = None  # a picture URL given at sign-up (Auth0's `picture`)
 
 
 def resolve_roles(
@@ -93,7 +94,7 @@ def new_user(
         updated_at=now,
         disabled=settings.users.disable_new_users,
         display_name=options.display_name if options.display_name is not None else (email or ""),
-        avatar_url="",
+        avatar_url=options.avatar_url or "",
         locale=locale,
         email=email,
         email_verified=False,

@@ -93,7 +93,8 @@ async def signup(request: Request, core: Core = Depends(get_core),
     for key in ("given_name", "family_name", "nickname", "username", "picture"):
         if getattr(body, key) is not None:
             metadata[key] = getattr(body, key)
-    options = ProfileOptions(display_name=display[:32] if display else None, metadata=metadata)
+    picture = body.picture if body.picture and body.picture.startswith("https://") else None
+    options = ProfileOptions(display_name=display[:32] if display else None, metadata=metadata, avatar_url=picture)
     try:
         result = await passwords.sign_up(body.email, body.password, options, user_agent(request))
     except AuthError as exc:

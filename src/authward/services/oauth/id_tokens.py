@@ -36,7 +36,9 @@ def user_claims(user: User, scopes: Iterable[str]) -> dict[str, Any]:
     claims: dict[str, Any] = {"sub": str(user.id)}
     if "profile" in granted:
         claims["name"] = user.display_name or user.email or ""
-        claims["nickname"] = (user.email or "").split("@")[0] or user.display_name
+        nickname = (user.user_metadata or {}).get("nickname")
+        claims["nickname"] = nickname if isinstance(nickname, str) and nickname else \
+            (user.email or "").split("@")[0] or user.display_name
         if user.avatar_url:
             claims["picture"] = user.avatar_url
         claims["locale"] = user.locale

@@ -1,1 +1,1 @@
-"""Hosted HTML pages (no JavaScript, strict CSP)."""
+"""Hosted HTML pages (strict CSP; no JavaScript but the passkey script, where passkeys are on)."""

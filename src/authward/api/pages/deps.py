@@ -10,6 +10,7 @@ from authward.api.deps import get_core, provide
 from authward.methods.password.reset import PasswordResetService
 from authward.methods.password.service import PasswordService
 from authward.methods.totp.service import TotpService
+from authward.methods.webauthn.service import WebAuthnService
 from authward.services.core import Core
 from authward.services.oauth.authorization import AuthorizationService
 from authward.services.oauth.clients import ClientRegistry
@@ -22,3 +23,4 @@ ResetDep = Annotated[PasswordResetService, Depends(provide(PasswordResetService)
 TotpDep = Annotated[TotpService, Depends(provide(TotpService))]
 ClientsDep = Annotated[ClientRegistry, Depends(provide(ClientRegistry))]
 ConsentsDep = Annotated[ConsentService, Depends(provide(ConsentService))]
+WebAuthnDep = Annotated[WebAuthnService, Depends(provide(WebAuthnService))]

@@ -3,6 +3,10 @@
 The CSP allows no script at all, styles only from our own stylesheet, images from us, https (a client's
 or the brand's logo) and data: URLs. It has no `form-action`: browsers apply it to the redirect that
 follows a POST (to the client's redirect URI), which would break the flow.
+
+With passkeys on (AUTHWARD_WEBAUTHN_ENABLED), the login and account pages are the exception: they load
+our one script (/pages/webauthn.js: `script-src 'self'`, no inline script) which calls our routes
+(`connect-src 'self'`). Every other page stays script-free.
 """
 
 from __future__ import annotations
@@ -18,6 +22,16 @@ SECURITY_HEADERS: dict[str, str] = {
     "referrer-policy": "no-referrer",
     "content-security-policy": CONTENT_SECURITY_POLICY,
 }
+
+
+PASSKEY_PAGE_POLICY = CONTENT_SECURITY_POLICY.replace("default-src 'none'; ",
+                                                      "default-src 'none'; script-src 'self'; connect-src 'self'; ")
+
+
+def allow_own_script(response: Response) -> Response:
+    """The CSP of a page that runs /pages/webauthn.js (the login and account pages, passkeys on)."""
+    response.headers["content-security-policy"] = PASSKEY_PAGE_POLICY
+    return response
 
 
 def secure(response: Response) -> Response:

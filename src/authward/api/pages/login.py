@@ -22,8 +22,10 @@ from authward.api.pages.browser_login import (
 from authward.api.pages.csrf import checked_form
 from authward.api.pages.deps import AuthorizationDep, CoreDep, PasswordsDep, TotpDep
 from authward.api.pages.errors import form_message
+from authward.api.pages.headers import allow_own_script
 from authward.api.pages.page_route import PageRoute
 from authward.api.pages.rendering import Page, page_for, see_other
+from authward.api.pages.script import PASSKEY_SCRIPT_URL
 from authward.errors import AuthError, ErrorCode
 from authward.services.core import Core
 from authward.services.oauth.authorization import LoginState, PendingRequest, with_query
@@ -46,12 +48,15 @@ def _may_continue(core: Core, pending: PendingRequest, login: LoginState) -> boo
 
 
 def login_form(page: Page, pending: PendingRequest | None, status: int = 200, *, email: str = "",
-               error: str | None = None, notice: str | None = None, continue_as: str | None = None) -> Response:
-    return page.render(
+               error: str | None = None, notice: str | None = None, continue_as: str | None = None,
+               passkeys: bool = False) -> Response:
+    """The form; with `passkeys` (WebAuthn on) also "Sign in with a passkey", and the script it needs."""
+    response = page.render(
         "login.html", page.texts("login_title"), status, error=error, notice=notice, email=email,
         request_id=pending.request_id if pending else None, client=pending.client.name if pending else None,
-        continue_as=continue_as,
+        continue_as=continue_as, passkeys=passkeys, passkey_script=PASSKEY_SCRIPT_URL,
     )
+    return allow_own_script(response) if passkeys else response
 
 
 @router.get("/login")
@@ -72,7 +77,8 @@ async def login_page(request: Request, core: CoreDep, authorization: Authorizati
         else None
     notice = page.texts("email_verified") if verified else None
     hint = (pending.request.login_hint or "") if pending else ""
-    return login_form(page, pending, email=hint, notice=notice, continue_as=continue_as)
+    return login_form(page, pending, email=hint, notice=notice, continue_as=continue_as,
+                      passkeys=core.settings.webauthn.enabled)
 
 
 @router.post("/login")
@@ -86,7 +92,8 @@ async def login_submit(
     try:
         outcome = await passwords.sign_in(email, form.get("password", ""), user_agent(request))
     except AuthError as exc:
-        return login_form(page, pending, exc.status, email=email, error=form_message(page.texts, exc, core.settings))
+        return login_form(page, pending, exc.status, email=email, error=form_message(page.texts, exc, core.settings),
+                          passkeys=core.settings.webauthn.enabled)
     if isinstance(outcome, MfaChallenge):
         return mfa_step(page, outcome.ticket, pending)
     return await finish_sign_in(request, page, core, authorization, outcome, pending.request_id if pending else None)
@@ -110,7 +117,7 @@ async def login_mfa(request: Request, core: CoreDep, authorization: Authorizatio
     except AuthError as exc:
         message = form_message(page.texts, exc, core.settings)
         if exc.code in RESTART:  # the ticket is spent or expired: back to the password
-            return login_form(page, pending, 401, error=message)
+            return login_form(page, pending, 401, error=message, passkeys=core.settings.webauthn.enabled)
         return mfa_step(page, ticket, pending, 401, message)
     return await finish_sign_in(request, page, core, authorization, issued, pending.request_id if pending else None)
 

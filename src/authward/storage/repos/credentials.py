@@ -90,3 +90,38 @@ async def delete_for_user(session: AsyncSession, user_id: uuid.UUID, types: Sequ
         delete(Credential).where(Credential.user_id == user_id, Credential.type.in_(list(types)))
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def list_for_user(session: AsyncSession, user_id: uuid.UUID, type_: str) -> list[Credential]:
+    """The user's credentials of a type, oldest first."""
+    stmt = (
+        select(Credential)
+        .where(Credential.user_id == user_id, Credential.type == type_)
+        .order_by(Credential.created_at, Credential.id)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def find_by_type_and_identifier(
+    session: AsyncSession, type_: str, identifier: str, *, lock: bool = False
+) -> Credential | None:
+    """Whoever holds it: (type, identifier) is unique across users (a WebAuthn credential id, say)."""
+    stmt = select(Credential).where(Credential.type == type_, Credential.identifier == identifier)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.scalars(stmt.execution_options(populate_existing=True))).first()
+
+
+async def get_owned(
+    session: AsyncSession, credential_id: uuid.UUID, user_id: uuid.UUID, type_: str
+) -> Credential | None:
+    stmt = select(Credential).where(
+        Credential.id == credential_id, Credential.user_id == user_id, Credential.type == type_
+    ).execution_options(populate_existing=True)
+    return (await session.scalars(stmt)).first()
+
+
+async def delete_one(session: AsyncSession, credential_id: uuid.UUID) -> int:
+    result = await session.execute(delete(Credential).where(Credential.id == credential_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
-"""The authward Python SDK: sync and async clients for the Nhost-compatible REST API, and
-(`client.oauth`) for its OAuth 2.0 / OpenID Connect provider.
+"""The authward Python SDK: sync and async clients for the Nhost-compatible REST API, (`client.oauth`)
+for its OAuth 2.0 / OpenID Connect provider, and (`AuthenticationClient`) for its Auth0 face.
 
     from authward.client import AuthClient, FileStorage
     client = AuthClient("http://127.0.0.1:4000", storage=FileStorage())
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from authward.client.aio import AsyncAuthClient
+from authward.client.aio import AsyncAuthClient, AsyncAuthenticationClient
+from authward.client.auth0_models import Auth0MfaChallenge, Auth0User
 from authward.client.errors import (
     AccessDenied,
     AuthError,
@@ -30,6 +31,7 @@ from authward.client.errors import (
     InvalidToken,
     MfaError,
     MfaRequired,
+    MfaTokenRequired,
     NetworkError,
     NotFound,
     NotLoggedIn,
@@ -50,6 +52,8 @@ from authward.client.models import (
     MfaStatus,
     PersonalAccessToken,
     PersonalAccessTokenInfo,
+    SecurityKey,
+    SecurityKeyAdded,
     Session,
     SessionPayload,
     SignInResponse,
@@ -68,7 +72,7 @@ from authward.client.oauth_models import (
     UserInfo,
 )
 from authward.client.storage import FileStorage, KeyringStorage, MemoryStorage, SessionStorage
-from authward.client.sync import AuthClient
+from authward.client.sync import AuthClient, AuthenticationClient
 from authward.client.verifier import Principal, TokenVerifier
 
 if TYPE_CHECKING:
@@ -78,9 +82,13 @@ __all__ = [
     "JWK",
     "AccessDenied",
     "AsyncAuthClient",
+    "AsyncAuthenticationClient",
+    "Auth0MfaChallenge",
+    "Auth0User",
     "AuthClient",
     "AuthError",
     "AuthMiddleware",
+    "AuthenticationClient",
     "AuthorizationRequest",
     "CallbackMismatch",
     "Conflict",
@@ -103,6 +111,7 @@ __all__ = [
     "MfaError",
     "MfaRequired",
     "MfaStatus",
+    "MfaTokenRequired",
     "NetworkError",
     "NotFound",
     "NotLoggedIn",
@@ -113,6 +122,8 @@ __all__ = [
     "Principal",
     "ProviderMetadata",
     "RateLimited",
+    "SecurityKey",
+    "SecurityKeyAdded",
     "ServerError",
     "Session",
     "SessionPayload",

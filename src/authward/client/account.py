@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
-from authward.client.core import ClientState, Flow, RequestSpec, body, parse_model, send
 from authward.client.errors import InvalidRequest, SessionRevoked, UnexpectedResponse
 from authward.client.models import (
     MfaStatus,
@@ -24,7 +23,10 @@ from authward.client.models import (
     TotpSetup,
     User,
 )
+from authward.client.request_spec import Flow, RequestSpec, body, send
+from authward.client.responses import parse_model
 from authward.client.routes import refresh_session
+from authward.client.state import ClientState
 
 
 def _redirect_option(redirect_to: str | None) -> dict[str, Any] | None:

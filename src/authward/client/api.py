@@ -9,7 +9,9 @@ from __future__ import annotations
 from authward.client import account as a
 from authward.client import conveniences as c
 from authward.client import routes as r
-from authward.client.core import ClientState, operation
+from authward.client import webauthn as w
+from authward.client.core import operation
+from authward.client.state import ClientState
 from authward.client.storage import SessionStorage
 
 __all__ = ["AuthApi", "TwoFactorApi"]
@@ -70,6 +72,19 @@ class AuthApi:
     create_pat = operation(a.create_pat)
     list_pats = operation(a.list_pats)
     revoke_pat = operation(a.revoke_pat)
+
+    # WebAuthn: options out and the browser's credential in, as JSON (docs/webauthn.md)
+    sign_up_webauthn = operation(w.sign_up_webauthn)
+    verify_sign_up_webauthn = operation(w.verify_sign_up_webauthn)
+    sign_in_webauthn = operation(w.sign_in_webauthn)
+    verify_sign_in_webauthn = operation(w.verify_sign_in_webauthn)
+    add_security_key = operation(w.add_security_key)
+    verify_add_security_key = operation(w.verify_add_security_key)
+    elevate_webauthn = operation(w.elevate_webauthn)
+    verify_elevate_webauthn = operation(w.verify_elevate_webauthn)
+    list_security_keys = operation(w.list_security_keys)
+    rename_security_key = operation(w.rename_security_key)
+    remove_security_key = operation(w.remove_security_key)
 
     # balena conveniences
     login = operation(r.sign_in_email_password)

@@ -7,7 +7,6 @@ nothing the routes do not.
 from __future__ import annotations
 
 from authward.client import account, routes
-from authward.client.core import ClientState, Flow, ensure_fresh
 from authward.client.errors import (
     InvalidRequest,
     InvalidToken,
@@ -21,7 +20,9 @@ from authward.client.errors import (
     error_from_response,
 )
 from authward.client.models import MfaChallenge, Session, SignInResponse, User
+from authward.client.request_spec import Flow, ensure_fresh
 from authward.client.routes import Options
+from authward.client.state import ClientState
 from authward.client.tokens import looks_like_jwt, unverified_claims
 
 _SIGNED_OUT = (NotLoggedIn, SessionRevoked, Unauthenticated, InvalidToken)

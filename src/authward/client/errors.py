@@ -17,18 +17,26 @@ failures use the same three fields with codes of their own (marked *client* belo
     ├── Unauthenticated             unauthenticated-user, elevated-claim-required, ...
     ├── MfaError                    invalid-totp, totp-already-active, no-totp-secret, ...
     ├── MfaRequired                 (client) sign-in needs a second factor; `.ticket` completes it
-    ├── Conflict                    email-already-in-use, user-already-exists
-    ├── InvalidRequest              invalid-request, password-too-short, ... (400s)
+    │   └── MfaTokenRequired        403 mfa_required from a grant (also an OAuthError): `.mfa_token` (= `.ticket`)
+    │                               completes it (`AuthenticationClient.mfa`); `.mfa_requirements`
+    ├── Conflict                    email-already-in-use, user-already-exists; Auth0's user_exists, username_exists
+    ├── InvalidRequest              invalid-request, password-too-short, ... (400s); Auth0's invalid_signup,
+    │                               invalid_password, password_strength_error, ...
     ├── NotFound                    not-found on a route the server has (e.g. an unknown PAT id)
-    ├── Forbidden                   signup-disabled, disabled-user, forbidden-anonymous, ...
-    ├── OAuthError                  an RFC 6749 / 6750 error of the OAuth endpoints (`client.oauth`): `error` is
-    │   │                           the RFC code, `error_description` the server's words (also `message`)
+    ├── Forbidden                   signup-disabled, disabled-user, forbidden-anonymous, ...; Auth0's
+    │                               operation_not_allowed (sign-up off)
+    ├── OAuthError                  an RFC 6749 / 6750 error of the OAuth endpoints (`client.oauth`, Auth0's
+    │   │                           `AuthenticationClient`): `error` is the RFC code, `error_description` the
+    │   │                           server's words (also `message`)
     │   ├── InvalidGrant            invalid_grant: a code or refresh token unknown, used, expired, revoked,
-    │   │                           or a PKCE code_verifier / redirect_uri that does not match
+    │   │                           or a PKCE code_verifier / redirect_uri that does not match; Auth0's grants
+    │   │                           (403): a wrong password or one-time code, an unknown mfa_token
     │   ├── InvalidClient           invalid_client (401): client authentication failed
+    │   ├── MfaTokenRequired        (see MfaRequired) mfa_required (403)
     │   ├── InvalidScope            invalid_scope: a scope the client may not have (or a refresh widening it)
     │   ├── UnauthorizedClient      unauthorized_client: the client may not use this grant
-    │   ├── AccessDenied            access_denied: the user said no (a callback's `error=`)
+    │   ├── AccessDenied            access_denied: the user said no (a callback's `error=`); Auth0's
+    │   │                           grants: 401 for bad client credentials, 403 for a refused refresh token
     │   ├── InsufficientScope       insufficient_scope (403): the token lacks a scope (server, or TokenVerifier's
     │   │                           `required_scopes`); `.missing` lists them when known
     │   └── CallbackMismatch        (client) a callback whose `state` or `iss` is not the request's
@@ -53,6 +61,7 @@ __all__ = [
     "InvalidToken",
     "MfaError",
     "MfaRequired",
+    "MfaTokenRequired",
     "NetworkError",
     "NotFound",
     "NotLoggedIn",
@@ -65,6 +74,7 @@ __all__ = [
     "Unauthenticated",
     "UnauthorizedClient",
     "UnexpectedResponse",
+    "auth0_error_from_response",
     "error_from_response",
     "oauth_error_from_response",
 ]
@@ -210,6 +220,26 @@ class InsufficientScope(OAuthError):
         self.missing = missing
 
 
+class MfaTokenRequired(OAuthError, MfaRequired):
+    """A grant answered 403 `mfa_required` (Auth0): the first factor was right, a second one is due.
+
+    `mfa_token` (also `ticket`, as for Nhost's MfaRequired) completes it, e.g. with
+    `AuthenticationClient.mfa.verify_otp(exc.mfa_token, code)`; `mfa_requirements` is what the server
+    says the user can answer with, when it says. The token is a credential: it is in neither `str()`,
+    `repr()` nor `to_dict()`.
+    """
+
+    def __init__(
+        self, mfa_token: str, error_description: str | None = None, status: int = 403,
+        mfa_requirements: dict[str, object] | None = None,
+    ) -> None:
+        # Not super().__init__: OAuthError's and MfaRequired's constructors take different arguments.
+        AuthError.__init__(self, status, "mfa_required", error_description or "Multifactor authentication required")
+        self.error_description = error_description
+        self.mfa_token = self.ticket = mfa_token
+        self.mfa_requirements = mfa_requirements
+
+
 class CallbackMismatch(OAuthError):
     """(client) An authorization callback that does not answer this request: its `state` or `iss` differ."""
 
@@ -230,10 +260,13 @@ _BY_CODE: dict[str, type[AuthError]] = {
     "unverified-user": Forbidden,
     "disabled-user": Forbidden,
     "signup-disabled": Forbidden,
+    "operation_not_allowed": Forbidden,  # Auth0's /dbconnections/signup with sign-up off (answered 400)
     "forbidden-anonymous": Forbidden,
     "disabled-endpoint": Forbidden,
     "email-already-in-use": Conflict,
     "user-already-exists": Conflict,
+    "user_exists": Conflict,  # Auth0's /dbconnections/signup (answered 400 by Auth0 itself)
+    "username_exists": Conflict,
     "provider-account-already-linked": Conflict,
     "invalid-totp": MfaError,
     "disabled-mfa-totp": MfaError,
@@ -285,3 +318,12 @@ def oauth_error_from_response(status: int, error: str, description: str | None) 
     if status >= 500:
         return ServerError(status, error, description or error)
     return _OAUTH_BY_CODE.get(error, OAuthError)(status, error, description)
+
+
+def auth0_error_from_response(status: int, code: str, description: str | None, *, route: str = "") -> AuthError:
+    """The class for Auth0's `{name, code, description, statusCode}` error shape (`/dbconnections`): OAuth's
+    codes (`invalid_client`, ...) in the OAuthError branch, the others as `error_from_response` picks them
+    (`user_exists`: Conflict; `invalid_signup`, `invalid_password`, ... by status: InvalidRequest)."""
+    if code in _OAUTH_BY_CODE:
+        return oauth_error_from_response(status, code, description)
+    return error_from_response(status, code, description or code, route=route)

@@ -22,6 +22,9 @@ __all__ = [
     "PersonalAccessTokenInfo",
     "PersonalAccessTokenList",
     "RecoveryCodes",
+    "SecurityKey",
+    "SecurityKeyAdded",
+    "SecurityKeyList",
     "ServerVersion",
     "Session",
     "SessionPayload",
@@ -141,6 +144,29 @@ class PersonalAccessTokenInfo(WireModel):
 
 class PersonalAccessTokenList(WireModel):
     personal_access_tokens: list[PersonalAccessTokenInfo]
+
+
+class SecurityKey(WireModel):
+    """A passkey or security key, as authward's `GET /user/webauthn` lists it (public data only)."""
+
+    id: str  # what rename_security_key / remove_security_key take
+    credential_id: str = ""  # the WebAuthn credential id, base64url
+    nickname: str | None = None
+    transports: list[str] = Field(default_factory=list)
+    backed_up: bool = False  # a synced passkey
+    created_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class SecurityKeyList(WireModel):
+    security_keys: list[SecurityKey]
+
+
+class SecurityKeyAdded(WireModel):
+    """What `POST /user/webauthn/verify` answers: the new key's id (and its nickname)."""
+
+    id: str
+    nickname: str | None = None
 
 
 class RecoveryCodes(WireModel):

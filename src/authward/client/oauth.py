@@ -25,7 +25,7 @@ from urllib.parse import quote_plus, urlencode
 import httpx
 from pydantic import ValidationError
 
-from authward.client.core import ClientState, Flow, RequestSpec, operation, parse_model, send
+from authward.client.core import operation
 from authward.client.errors import AuthError, InvalidToken, NotSupportedByServer, UnexpectedResponse
 from authward.client.oauth_models import (
     AuthorizationRequest,
@@ -36,9 +36,12 @@ from authward.client.oauth_models import (
     TokenSet,
     UserInfo,
 )
+from authward.client.request_spec import Flow, RequestSpec, send
+from authward.client.responses import parse_model
+from authward.client.state import ClientState
 from authward.client.verifier import TokenVerifier
 
-__all__ = ["DEFAULT_SCOPE", "OAuthApi", "code_challenge_s256", "new_code_verifier"]
+__all__ = ["DEFAULT_SCOPE", "OAuthApi", "Scope", "code_challenge_s256", "new_code_verifier", "scope_text"]
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 DISCOVERY_MAX_AGE = 3600.0  # seconds a discovery document is reused
@@ -60,7 +63,7 @@ def code_challenge_s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def _scope_text(scope: Scope | None) -> str | None:
+def scope_text(scope: Scope | None) -> str | None:
     if scope is None:
         return None
     text = scope if isinstance(scope, str) else " ".join(scope)
@@ -127,9 +130,9 @@ def authorization_url(
     gives the code for `exchange_code(..., code_verifier=request.code_verifier)`.
     """
     meta = yield from _metadata(ctx)
-    scope_text = _scope_text(scope) or ""
+    scopes = scope_text(scope) or ""
     state = state if state is not None else secrets.token_urlsafe(32)
-    if nonce is None and "openid" in scope_text.split():
+    if nonce is None and "openid" in scopes.split():
         nonce = secrets.token_urlsafe(32)
     verifier = new_code_verifier() if pkce and code_challenge is None else None
     if verifier is not None:
@@ -137,7 +140,7 @@ def authorization_url(
     params = {
         key: value
         for key, value in {
-            "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": scope_text,
+            "response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": scopes,
             "state": state, "nonce": nonce, "code_challenge": code_challenge,
             "code_challenge_method": "S256" if code_challenge else None, "prompt": prompt, "audience": audience,
             "login_hint": login_hint, "max_age": str(max_age) if max_age is not None else None,
@@ -147,7 +150,7 @@ def authorization_url(
     }
     endpoint = meta.authorization_endpoint
     url = f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
-    return AuthorizationRequest(url=url, client_id=client_id, redirect_uri=redirect_uri, scope=scope_text,
+    return AuthorizationRequest(url=url, client_id=client_id, redirect_uri=redirect_uri, scope=scopes,
                                 state=state, issuer=meta.issuer, nonce=nonce, code_verifier=verifier)
 
 
@@ -210,7 +213,7 @@ def client_credentials(
 ) -> Flow[TokenSet]:
     """A token for the client itself (service to service): `sub` is the client id. Without `scope`, the
     client's API scopes; without `audience`, its first registered API."""
-    form = {"grant_type": "client_credentials", "scope": _scope_text(scope), "audience": audience}
+    form = {"grant_type": "client_credentials", "scope": scope_text(scope), "audience": audience}
     return (yield from _token(ctx, form, client_id, client_secret, auth))
 
 
@@ -223,7 +226,7 @@ def refresh(
     auth: ClientAuth = "basic",
 ) -> Flow[TokenSet]:
     """Rotate a refresh token: keep the new one from the answer (the old one is spent). `scope` may only narrow."""
-    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "scope": _scope_text(scope)}
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token, "scope": scope_text(scope)}
     return (yield from _token(ctx, form, client_id, client_secret, auth))
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from authward.client.core import ClientState, Flow, RequestSpec, body, parse_model, send
 from authward.client.errors import InvalidToken, MfaError, SessionRevoked, Unauthenticated
 from authward.client.models import (
     JWKSet,
@@ -20,6 +19,9 @@ from authward.client.models import (
     SignInResponse,
     SignUpOptions,
 )
+from authward.client.request_spec import Flow, RequestSpec, body, send
+from authward.client.responses import parse_model
+from authward.client.state import ClientState
 
 Options = SignUpOptions | dict[str, Any] | None
 

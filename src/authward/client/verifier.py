@@ -22,8 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from authward.client.core import API_PREFIX
 from authward.client.errors import InsufficientScope, InvalidToken, NetworkError, UnexpectedResponse
+from authward.client.state import API_PREFIX
 
 __all__ = ["DEFAULT_ALGORITHMS", "HASURA_NAMESPACE", "Principal", "TokenVerifier", "scopes_of"]
 

@@ -369,7 +369,7 @@ def test_login_consent_and_code(server: LiveServer, third_party: dict[str, str],
     assert exchange_code(server, third_party, second, callback.url, again).status_code == 200
     # the code is single-use
     replay = exchange_code(server, third_party, code, callback.url, pkce)
-    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    assert replay.status_code == 403 and replay.json()["error"] == "invalid_grant"
 
 
 def test_totp_step(server: LiveServer, third_party: dict[str, str], callback: CallbackRecorder, page: Page,

@@ -160,7 +160,7 @@ def test_code_grant_id_token_validated_by_the_sdk(flow: dict[str, Any], method: 
 
 def test_code_replay_is_refused(method: dict[str, Any]) -> None:
     replay = method["codeReplay"]
-    assert_oauth_error(replay, 400, "invalid_grant")
+    assert_oauth_error(replay, 403, "invalid_grant")  # 403, as Auth0 answers
     assert replay["refreshAfter"] == {"active": False}  # what the code gave is revoked (RFC 6749 §4.1.2)
     assert method["sessionAfterReplay"]["hasRefreshToken"] is True
 
@@ -199,7 +199,7 @@ def test_revocation(method: dict[str, Any]) -> None:
     assert revocation["revoked"] is True  # tokenRevocation wants exactly 200
     assert revocation["refreshAfter"] == {"active": False}
     assert revocation["accessAfter"] == {"active": False}  # the session behind the access token ended
-    assert_oauth_error(revocation["refreshGrantAfter"], 400, "invalid_grant")
+    assert_oauth_error(revocation["refreshGrantAfter"], 403, "invalid_grant")
     userinfo = revocation["userinfoAfter"]
     assert userinfo["name"] == "WWWAuthenticateChallengeError"
     assert userinfo["status"] == 401

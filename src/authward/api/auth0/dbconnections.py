@@ -56,6 +56,20 @@ class ChangePasswordBody(_Body):
     connection: str = Field(min_length=1, max_length=128)
 
 
+class Auth0ErrorResponse(BaseModel):
+    """Auth0's own error shape on /dbconnections/* (both SDK majors read it)."""
+
+    name: str
+    code: str
+    description: str
+    statusCode: int
+
+
+SIGNUP_ERRORS: dict[int | str, dict[str, Any]] = {
+    "default": {"model": Auth0ErrorResponse, "description": "Auth0's error: {name, code, description, statusCode}"},
+}
+
+
 def auth0_error(code: str, description: str, status: int = 400) -> Response:
     body = {"name": "BadRequestError" if status == 400 else "Error", "code": code, "description": description,
             "statusCode": status}
@@ -76,7 +90,7 @@ class _BadBody(Exception):
     pass
 
 
-@router.post("/dbconnections/signup", operation_id="auth0Signup")
+@router.post("/dbconnections/signup", operation_id="auth0Signup", responses=SIGNUP_ERRORS)
 async def signup(request: Request, core: Core = Depends(get_core),
                  passwords: PasswordService = Depends(provide(PasswordService))) -> Response:
     try:
@@ -110,7 +124,7 @@ async def signup(request: Request, core: Core = Depends(get_core),
     return Response(orjson.dumps(answer), media_type="application/json")
 
 
-@router.post("/dbconnections/change_password", operation_id="auth0ChangePassword")
+@router.post("/dbconnections/change_password", operation_id="auth0ChangePassword", responses=SIGNUP_ERRORS)
 async def change_password(request: Request, core: Core = Depends(get_core),
                           reset: PasswordResetService = Depends(provide(PasswordResetService))) -> Response:
     """Mails a reset link (the same answer for every address); the SDKs read the answer as text."""

@@ -16,6 +16,7 @@ from authward.api.auth0.grants import Auth0Grants
 from authward.api.auth0.passwordless import _json_params, _text
 from authward.api.auth0.profile import auth0_profile
 from authward.api.deps import get_core, provide, user_agent
+from authward.api.oauth.schemas import ERRORS
 from authward.api.oauth.wire import json_answer
 from authward.errors import OAuthError
 from authward.security.jwt import InvalidToken
@@ -31,7 +32,7 @@ router = APIRouter(tags=["auth0 (deprecated)"])
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 
-@router.post("/oauth/ro", operation_id="auth0ResourceOwner")
+@router.post("/oauth/ro", operation_id="auth0ResourceOwner", responses=ERRORS)
 async def resource_owner(
     request: Request, core: Core = Depends(get_core),
     authenticator: ClientAuthenticator = Depends(provide(ClientAuthenticator)),
@@ -53,7 +54,7 @@ async def resource_owner(
     return json_answer(answer)
 
 
-@router.post("/delegation", operation_id="auth0Delegation")
+@router.post("/delegation", operation_id="auth0Delegation", responses=ERRORS)
 async def delegation(
     request: Request, core: Core = Depends(get_core),
     authenticator: ClientAuthenticator = Depends(provide(ClientAuthenticator)),
@@ -86,7 +87,7 @@ async def delegation(
     return json_answer({"id_token": token, "token_type": "Bearer", "expires_in": id_tokens.ttl})
 
 
-@router.post("/tokeninfo", operation_id="auth0TokenInfo")
+@router.post("/tokeninfo", operation_id="auth0TokenInfo", responses=ERRORS)
 async def tokeninfo(request: Request, core: Core = Depends(get_core)) -> Response:
     data = _text(await _json_params(request))
     try:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from authward.api.auth0.client_lookup import client_of
 from authward.api.auth0.passwordless import _json_params, _text
 from authward.api.deps import get_core, provide
+from authward.api.oauth.schemas import ERRORS
 from authward.api.oauth.wire import json_answer
 from authward.errors import AuthError, OAuthError
 from authward.methods.totp.service import TotpService
@@ -53,7 +54,7 @@ def _authenticators(row: Ticket) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/mfa/challenge", operation_id="auth0MfaChallenge")
+@router.post("/mfa/challenge", operation_id="auth0MfaChallenge", responses=ERRORS)
 async def challenge(request: Request, core: Core = Depends(get_core),
                     authenticator: ClientAuthenticator = Depends(provide(ClientAuthenticator))) -> Response:
     data = _text(await _json_params(request))
@@ -65,19 +66,19 @@ async def challenge(request: Request, core: Core = Depends(get_core),
     return json_answer({"challenge_type": "otp"})
 
 
-@router.get("/mfa/authenticators", operation_id="auth0MfaAuthenticators")
+@router.get("/mfa/authenticators", operation_id="auth0MfaAuthenticators", responses=ERRORS)
 async def authenticators(request: Request, core: Core = Depends(get_core)) -> Response:
     return json_answer(_authenticators(await _ticket(core, _bearer(request))))
 
 
-@router.post("/mfa/associate", operation_id="auth0MfaAssociate")
+@router.post("/mfa/associate", operation_id="auth0MfaAssociate", responses=ERRORS)
 async def associate(request: Request, core: Core = Depends(get_core)) -> Response:
     await _ticket(core, _bearer(request))
     raise OAuthError("invalid_request", "An OTP authenticator is already active for this user; authward keeps one")
 
 
 @router.delete("/mfa/authenticators/{authenticator_id}", operation_id="auth0MfaDeleteAuthenticator",
-               status_code=204, response_class=Response)
+               status_code=204, response_class=Response, responses=ERRORS)
 async def delete_authenticator(authenticator_id: str, request: Request, core: Core = Depends(get_core),
                                totp: TotpService = Depends(provide(TotpService))) -> Response:
     try:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from authward.api.auth0.client_lookup import client_of
 from authward.api.auth0.grants import Auth0Grants
 from authward.api.deps import get_core, provide, user_agent
+from authward.api.oauth.schemas import ERRORS
 from authward.api.oauth.wire import json_answer
 from authward.api.request_text import check_request_text
 from authward.errors import AuthError, OAuthError
@@ -48,7 +49,7 @@ def _text(data: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
-@router.post("/passwordless/start", operation_id="auth0PasswordlessStart")
+@router.post("/passwordless/start", operation_id="auth0PasswordlessStart", responses=ERRORS)
 async def passwordless_start(
     request: Request, core: Core = Depends(get_core),
     authenticator: ClientAuthenticator = Depends(provide(ClientAuthenticator)),
@@ -82,7 +83,7 @@ async def passwordless_start(
     raise OAuthError("bad.connection", "connection must be email (with email) or sms (with phone_number)")
 
 
-@router.post("/passwordless/verify", operation_id="auth0PasswordlessVerify")
+@router.post("/passwordless/verify", operation_id="auth0PasswordlessVerify", responses=ERRORS)
 async def passwordless_verify(
     request: Request, core: Core = Depends(get_core),
     authenticator: ClientAuthenticator = Depends(provide(ClientAuthenticator)),

@@ -8,16 +8,25 @@ endif
 JS_DIR := tests/e2e/js
 CHROMIUM ?= $(or $(AUTHWARD_TEST_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: install serve test test-fast bench lint clean
+.PHONY: install dev serve test test-fast bench lint clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet uv
 
-.venv/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --all-extras --compile-bytecode
+# Two installs, each with its own stamp: serving needs the server extra only; testing needs everything.
+# `serve` syncs inexactly (it never removes the dev tools a `make test` installed), and its stamp does not
+# stand for the dev install, so `make test` after `make serve` still installs pytest, ruff, mypy...
+.venv/.installed-server: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --inexact --extra server --no-dev --compile-bytecode
 	touch $@
 
-install: .venv/.installed ## .venv/bin/authward ready
+.venv/.installed-dev: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras --compile-bytecode
+	touch $@ .venv/.installed-server
+
+install: .venv/.installed-server ## .venv/bin/authward ready (server, no dev tools)
+
+dev: .venv/.installed-dev ## everything: server, keyring, pytest, ruff, mypy, schemathesis, playwright
 
 serve: install ## migrate and start on 127.0.0.1:4000 with ./authward.db
 	.venv/bin/authward serve
@@ -26,19 +35,19 @@ $(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock
 	npm ci --prefix $(JS_DIR) --no-audit --no-fund --loglevel=error
 	touch $@
 
-test: install $(JS_DIR)/node_modules/.installed ## the whole suite
+test: dev $(JS_DIR)/node_modules/.installed ## the whole suite
 	@test -x $(CHROMIUM) || echo "note: no Chromium at $(CHROMIUM): the browser tests skip (fail with CI=true); \
 	install it with 'apt-get install chromium' (.ci/run does)"
 	.venv/bin/pytest
 
-test-fast: install ## unit + integration only
+test-fast: dev ## unit + integration only
 	.venv/bin/pytest tests/unit tests/integration
 
-bench: install ## throughput of the hot routes (figures, not assertions)
+bench: dev ## throughput of the hot routes (figures, not assertions)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	.venv/bin/python bench/run.py
 
-lint: install
+lint: dev
 	.venv/bin/ruff check src tests
 	.venv/bin/mypy
 

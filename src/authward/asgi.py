@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import warnings
+
 from starlette.types import ASGIApp
 
 from authward.app import create_asgi
 from authward.settings import load_settings
 
+log = logging.getLogger("authward.settings")
+
 
 def create_from_env() -> ASGIApp:
-    return create_asgi(load_settings())
+    """The app; unknown-option warnings are logged once, or not at all when `authward serve` printed them."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        settings = load_settings()
+    if os.environ.get("_AUTHWARD_SETTINGS_WARNED") != "1":
+        for warning in caught:
+            if issubclass(warning.category, UserWarning):
+                log.warning("%s", warning.message)
+    return create_asgi(settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -171,8 +172,9 @@ def test_personal_access_tokens(cli: Cli, mail_sink: MailSink, server: LiveServe
     created = cli.ok("pat", "create", "--name", "ci", "--expires-in", "7d")
     token = created.stdout.strip()
     assert len(token.splitlines()) == 1 and "shown only this once" in created.stderr
-    as_json = json.loads(cli.ok("pat", "create", "--expires-at", "2035-01-01T00:00:00Z", "--json").stdout)
-    assert as_json["personalAccessToken"] and as_json["expiresAt"].startswith("2035-01-01")
+    expires = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT00:00:00Z")
+    as_json = json.loads(cli.ok("pat", "create", "--expires-at", expires, "--json").stdout)
+    assert as_json["personalAccessToken"] and as_json["expiresAt"].startswith(expires[:10])
 
     listed = json.loads(cli.ok("pat", "list", "--json").stdout)["personalAccessTokens"]
     assert {t["metadata"].get("name") for t in listed} == {"ci", None}

@@ -48,9 +48,17 @@ class Cli:
         return created
 
 
+    def migrate(self) -> Cli:
+        """`authward clients` works on the server's database: it must exist (`serve` or `migrate` makes it)."""
+        result = subprocess.run([AUTHWARD_BIN, "migrate"], env=self.env, cwd=self.workdir, capture_output=True,
+                                text=True, timeout=60, check=False)
+        assert result.returncode == 0, result.stderr
+        return self
+
+
 @pytest.fixture
 def cli(tmp_path: Path) -> Cli:
-    return Cli(tmp_path, f"sqlite:///{tmp_path / 'authward.db'}")
+    return Cli(tmp_path, f"sqlite:///{tmp_path / 'authward.db'}").migrate()
 
 
 def sqlite_rows(cli: Cli) -> list[dict[str, Any]]:
@@ -269,7 +277,7 @@ async def postgres_url() -> Any:
 
 
 def test_lifecycle_on_postgres(tmp_path: Path, postgres_url: str) -> None:
-    cli = Cli(tmp_path, postgres_url)
+    cli = Cli(tmp_path, postgres_url).migrate()
     created = cli.create("--name", "Web", "--redirect-uri", CB, "--redirect-uri", "https://app.example/2",
                          "--audience", "https://api.example")
     updated = cli.json("update", created["client_id"], "--redirect-uri", "https://new.example/cb", "--first-party")

@@ -36,6 +36,7 @@ def test_quick_start_curl_session(server_factory, tmp_path: Path):
     refreshed = next(o for o in outputs if isinstance(o, dict) and "accessToken" in o)
     assert refreshed["user"]["id"] == user["id"]
     assert outputs[-1]["keys"], "the last command prints the JWKS"
+    assert list(tmp_path.iterdir()) == [], "the quick start leaves no session (a live refresh token) behind here"
 
 
 def json_values(text: str) -> list[object]:

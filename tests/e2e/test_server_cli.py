@@ -33,8 +33,10 @@ def test_keys_rotate_from_another_process(server_factory):
         new_kid = result.stdout.strip()
         assert new_kid and new_kid != old_kid
 
-        listed = run_cli(server, "keys", "list")
+        listed = run_cli(server, "keys", "list", "--json")
         assert {k["kid"] for k in __import__("json").loads(listed.stdout)} == {old_kid, new_kid}
+        table = run_cli(server, "keys", "list").stdout
+        assert old_kid in table and new_kid in table and "retired" in table and "signing" in table
 
         # the running server picks the new key up within its cache period
         token = session["refreshToken"]

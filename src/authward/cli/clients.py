@@ -110,12 +110,13 @@ def fail(message: str, code: int) -> NoReturn:
 
 
 def _run(settings: Settings, work: Callable[[ClientRegistry], Awaitable[T]]) -> T:
-    """Migrate, then run `work` with a registry on a fresh engine; ClientError exits 2, UnknownClient 1."""
+    """On the server's existing database (pending migrations applied), run `work` with a registry on a fresh
+    engine; ClientError exits 2, UnknownClient 1, no database 2."""
+    from authward.cli.database import database_errors, require_database
     from authward.services.oauth.clients import ClientError, ClientRegistry
     from authward.storage.db import Database
-    from authward.storage.migrate import upgrade
 
-    upgrade(settings.database.url)
+    require_database(settings.database.url, upgrade=True)
 
     async def _work() -> T:
         db = Database(settings.database.url)
@@ -125,7 +126,8 @@ def _run(settings: Settings, work: Callable[[ClientRegistry], Awaitable[T]]) -> 
             await db.dispose()
 
     try:
-        return asyncio.run(_work())
+        with database_errors(settings.database.url):
+            return asyncio.run(_work())
     except UnknownClient as exc:
         fail(str(exc), 1)
     except ClientError as exc:

@@ -2,13 +2,16 @@
 
 With no SMTP server configured this is the dev outbox: read the links and codes here.
 `authward outbox` lists, `authward outbox show ID` prints one message (an id prefix is enough),
-`authward outbox retry ID` delivers a failed message again, now.
+`authward outbox retry ID` delivers a failed message again, now. For scripts, `authward outbox --to ADDRESS --link`
+(or `--code`) prints just the newest message's link (or 6-digit code), and exits 1 when there is none.
+These commands read the server's database: they never create one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import uuid
 from typing import Annotated, Any
@@ -19,12 +22,15 @@ from rich.table import Table
 
 from authward.cli.common import ConfigOption, err
 from authward.cli.common import load_cli_settings as _settings
+from authward.cli.database import database_errors, masked_url, require_database
 from authward.settings import Settings
 
 outbox_app = typer.Typer(help="Messages the server sent or kept (the dev outbox when no SMTP is set).",
                          invoke_without_command=True)
 out = Console(width=None if sys.stdout.isatty() else 200)  # piped: no wrapping of addresses
 SEARCH_DEPTH = 500
+LINK = re.compile(r"https?://[^\s<>\"']+")
+CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 
 def _as_json(row: Any) -> dict[str, Any]:
     from authward.api.dev import message_json
@@ -32,7 +38,14 @@ def _as_json(row: Any) -> dict[str, Any]:
     return message_json(row)
 
 
-async def _recent(settings: Settings, to: str | None, limit: int) -> list[Any]:
+def _recent(settings: Settings, to: str | None, limit: int) -> list[Any]:
+    """The newest messages of the server's existing database (refusing cleanly when there is none)."""
+    require_database(settings.database.url)
+    with database_errors(settings.database.url):
+        return asyncio.run(_read_recent(settings, to, limit))
+
+
+async def _read_recent(settings: Settings, to: str | None, limit: int) -> list[Any]:
     from authward.storage.db import Database
     from authward.storage.repos import outbox as outbox_repo
 
@@ -42,6 +55,30 @@ async def _recent(settings: Settings, to: str | None, limit: int) -> list[Any]:
             return await outbox_repo.recent(session, limit=limit, recipient=to.lower() if to else None)
     finally:
         await db.dispose()
+
+
+def _only(rows: list[Any], to: str | None, what: str, settings: Settings) -> str:
+    """The link (or code) of the newest message, for scripts; exit 1 when there is none."""
+    whom = f" to {to}" if to else ""
+    if not rows:
+        err.print(f"[red]error:[/] no message{whom} in the outbox of {masked_url(settings.database.url)}",
+                  soft_wrap=True, highlight=False)
+        raise typer.Exit(1)
+    row = rows[0]
+    text = f"{row.subject or ''}\n{row.body_text or ''}"
+    if what == "link":
+        links: list[str] = LINK.findall(row.body_text or "")
+        found = next((link for link in links if "ticket=" in link), links[0] if links else None)
+    else:
+        match = CODE.search(text)
+        found = str(match[0]) if match else None
+    if found is None:
+        kind = "link" if what == "link" else "6-digit code"
+        why = " (its body was dropped once it was sent)" if not row.body_text else ""
+        err.print(f"[red]error:[/] the newest message{whom} ({row.subject or row.channel}) has no {kind}{why}",
+                  soft_wrap=True, highlight=False)
+        raise typer.Exit(1)
+    return found
 
 
 def _find(rows: list[Any], prefix: str) -> Any:
@@ -59,16 +96,28 @@ def list_messages(
     to: Annotated[str | None, typer.Option("--to", help="Only messages to this address or number.")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.", min=1, max=SEARCH_DEPTH)] = 20,
     as_json: Annotated[bool, typer.Option("--json", help="JSON, with the message bodies.")] = False,
+    link: Annotated[bool, typer.Option("--link", help="Print only the newest message's link (for scripts).")] = False,
+    code: Annotated[
+        bool, typer.Option("--code", help="Print only the newest message's 6-digit code (for scripts).")
+    ] = False,
 ) -> None:
-    """List the newest messages."""
+    """List the newest messages (or, with --link or --code, print what the newest one carries)."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = asyncio.run(_recent(_settings(config), to, limit))
+    if sum((link, code, as_json)) > 1:
+        raise typer.BadParameter("choose one of --link, --code and --json")
+    settings = _settings(config)
+    if link or code:
+        typer.echo(_only(_recent(settings, to, 1), to, "link" if link else "code", settings))
+        return
+    rows = _recent(settings, to, limit)
     if as_json:
         typer.echo(json.dumps([_as_json(row) for row in rows], indent=2))
         return
     if not rows:
-        err.print("the outbox is empty")
+        whom = f" to {to}" if to else ""
+        err.print(f"no message{whom} in the outbox of {masked_url(settings.database.url)}", soft_wrap=True,
+                  highlight=False)
         return
     table = Table("id", "created", "status", "to", "subject", "tries", "last error")
     for column in table.columns[:4]:
@@ -85,7 +134,7 @@ def show_message(
     config: ConfigOption = None,
 ) -> None:
     """Print one message: headers and plain-text body."""
-    row = _find(asyncio.run(_recent(_settings(config), None, SEARCH_DEPTH)), message_id)
+    row = _find(_recent(_settings(config), None, SEARCH_DEPTH), message_id)
     typer.echo(f"id:      {row.id}\nto:      {row.recipient}\nsubject: {row.subject}\nstatus:  {row.status}, "
                f"attempts: {row.attempts}\ncreated: {row.created_at.isoformat()}")
     if row.last_error:
@@ -101,8 +150,9 @@ def retry_message(
 ) -> None:
     """Deliver a failed message again now (with a fresh set of attempts)."""
     settings = _settings(config)
-    row = _find(asyncio.run(_recent(settings, None, SEARCH_DEPTH)), message_id)
-    status = asyncio.run(_retry(settings, row.id))
+    row = _find(_recent(settings, None, SEARCH_DEPTH), message_id)
+    with database_errors(settings.database.url):
+        status = asyncio.run(_retry(settings, row.id))
     if status is None:
         err.print("[red]error:[/] only a failed email whose body is still there can be retried")
         raise typer.Exit(1)

@@ -12,17 +12,22 @@ import typer
 from authward.cli import outbox as outbox_cli
 from authward.cli.common import ConfigOption, err
 from authward.cli.common import load_cli_settings as _settings
+from authward.cli.database import database_errors, require_database
 from authward.settings import Settings, masked_settings
 
 keys_app = typer.Typer(help="Manage JWT signing keys.", no_args_is_help=True)
 
 
-def _prepare(settings: Settings) -> None:
-    """Migrate and make sure a signing key exists, before any worker starts."""
+def _prepare(settings: Settings, *, create: bool = True) -> None:
+    """Migrate and make sure a signing key exists, before any worker starts.
+
+    `create=False`: the database must exist already (`keys rotate`); `serve` creates it.
+    """
     from authward.services.core import build_core
     from authward.storage.migrate import upgrade
 
-    upgrade(settings.database.url)
+    if not create:
+        require_database(settings.database.url, upgrade=True)
 
     async def _keys() -> None:
         core = build_core(settings)
@@ -31,7 +36,17 @@ def _prepare(settings: Settings) -> None:
         finally:
             await core.close()
 
-    asyncio.run(_keys())
+    with database_errors(settings.database.url):
+        if create:
+            upgrade(settings.database.url)
+        asyncio.run(_keys())
+
+
+def _public_url_note(settings: Settings) -> None:
+    if settings.server.public_url_derived:
+        err.print(f"note: AUTHWARD_PUBLIC_URL is not set: links and the token issuer use {settings.server.public_url} "
+                  "(from AUTHWARD_HOST and AUTHWARD_PORT); set it to the address clients use.",
+                  soft_wrap=True, highlight=False)
 
 
 def serve(
@@ -54,6 +69,7 @@ def serve(
     server = settings.server
     scheme = "https" if server.tls_cert else "http"
     err.print(f"authward listening on {scheme}://{server.host}:{server.port} ({settings.database.url.split('://')[0]})")
+    _public_url_note(settings)
     uvicorn.run(
         "authward.asgi:create_from_env",
         factory=True,
@@ -62,7 +78,7 @@ def serve(
         workers=server.workers,
         log_level=server.log_level,
         proxy_headers=False,
-        access_log=False,
+        access_log=server.access_log,
         ssl_certfile=str(server.tls_cert) if server.tls_cert else None,
         ssl_keyfile=str(server.tls_key) if server.tls_key else None,
     )
@@ -73,20 +89,23 @@ def migrate(config: ConfigOption = None) -> None:
     settings = _settings(config)
     from authward.storage.migrate import upgrade
 
-    upgrade(settings.database.url)
+    with database_errors(settings.database.url):
+        upgrade(settings.database.url)
     err.print("database is up to date")
 
 
 def config_cmd(config: ConfigOption = None) -> None:
-    """Print the effective settings (secrets masked) as JSON."""
-    typer.echo(json.dumps(masked_settings(_settings(config)), indent=2, default=str))
+    """Print the effective settings (secrets masked) as JSON; a note on stderr says what was derived."""
+    settings = _settings(config)
+    typer.echo(json.dumps(masked_settings(settings), indent=2, default=str))
+    _public_url_note(settings)
 
 
 @keys_app.command("rotate")
 def keys_rotate(config: ConfigOption = None) -> None:
     """Add a new signing key; the old one stays in the JWKS until its tokens have expired."""
     settings = _settings(config)
-    _prepare(settings)
+    _prepare(settings, create=False)
     from authward.services.core import build_core
 
     async def _rotate() -> str:
@@ -96,13 +115,18 @@ def keys_rotate(config: ConfigOption = None) -> None:
         finally:
             await core.close()
 
-    typer.echo(asyncio.run(_rotate()))
+    with database_errors(settings.database.url):
+        typer.echo(asyncio.run(_rotate()))
 
 
 @keys_app.command("list")
-def keys_list(config: ConfigOption = None) -> None:
-    """List the keys still in the JWKS."""
+def keys_list(
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table.")] = False,
+) -> None:
+    """List the keys still in the JWKS: the signing one, and retired ones until their tokens expire."""
     settings = _settings(config)
+    require_database(settings.database.url)
     from authward.clock import utc_now
     from authward.storage.db import Database
     from authward.storage.repos import keys as keys_repo
@@ -121,7 +145,29 @@ def keys_list(config: ConfigOption = None) -> None:
         finally:
             await db.dispose()
 
-    typer.echo(json.dumps(asyncio.run(_list()), indent=2))
+    with database_errors(settings.database.url):
+        keys = asyncio.run(_list())
+    if as_json:
+        typer.echo(json.dumps(keys, indent=2))
+        return
+    if not keys:
+        err.print("no signing keys yet: `authward serve` (or `authward keys rotate`) makes one")
+        return
+    from rich.table import Table
+
+    from authward.cli.clients_output import out
+
+    table = Table("kid", "algorithm", "created", "state", "leaves the JWKS")
+    for key in keys:
+        table.add_row(str(key["kid"]), str(key["algorithm"]), _when(key["created_at"]),
+                      "retired" if key["retired_at"] else "signing", _when(key["expires_at"]) or "-")
+    out.print(table)
+
+
+def _when(value: object) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, str) else ""
 
 
 def register(app: typer.Typer) -> None:
@@ -131,5 +177,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="keys")
     outbox_cli.register(app)
     from authward.cli import clients as clients_cli
+    from authward.cli import db as db_cli
 
     clients_cli.register(app)
+    db_cli.register(app)

@@ -84,6 +84,27 @@ def exit_code_for(error: AuthError) -> int:
     return EXIT_CODES["error"]
 
 
+# The server the running command talks to (set by `client_for`), for messages that must name it.
+_current_server: str | None = None
+
+
+def _hint(exc: AuthError) -> str:
+    """What to do next, after the server's message."""
+    if exit_code_for(exc) == EXIT_CODES["not-logged-in"]:
+        return "; run `authward login`"
+    if exc.error == "unverified-user":
+        return ("; open the verification link mailed to you (or run `authward verify 'LINK'` with it), "
+                "or mail a new one with `authward email verify EMAIL`")
+    return ""
+
+
+def _message(exc: AuthError) -> str:
+    if isinstance(exc, NetworkError) and _current_server is not None:
+        return (f"cannot reach the server at {_current_server} ({exc.message}); is it running there? "
+                "Choose another with --server or AUTHWARD_URL")
+    return exc.message
+
+
 @contextmanager
 def reported(as_json: bool) -> Iterator[None]:
     """Turn SDK errors into one line of output and the documented exit code."""
@@ -91,20 +112,23 @@ def reported(as_json: bool) -> Iterator[None]:
         yield
     except AuthError as exc:
         if as_json:
-            typer.echo(json.dumps(exc.to_dict()))
+            typer.echo(json.dumps({**exc.to_dict(), "message": _message(exc)}))
         else:
-            hint = "; run `authward login`" if exit_code_for(exc) == EXIT_CODES["not-logged-in"] else ""
-            Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(exc.message)}{hint}", highlight=False)
+            Console(stderr=True, soft_wrap=True).print(f"[red]error:[/] {escape(_message(exc) + _hint(exc))}",
+                                                       highlight=False)
         raise typer.Exit(exit_code_for(exc)) from None
 
 
 def client_for(server: str | None) -> AuthClient:
     """A client on the CLI's session file, for `server` or the server of the stored session."""
+    global _current_server
     storage = FileStorage()
     if server is None:
         stored = storage.load()
         server = stored.base_url if stored is not None else DEFAULT_BASE_URL
-    return AuthClient(server, storage=storage)
+    client = AuthClient(server, storage=storage)
+    _current_server = client.base_url
+    return client
 
 
 def emit(as_json: bool, data: Any, human: Callable[[Console], None]) -> None:

@@ -9,6 +9,7 @@ from authward.settings import Settings
 def check_password_policy(settings: Settings, password: str) -> None:
     """Length in code points, never truncated; no composition rules (NIST 800-63B)."""
     if len(password) < settings.passwords.min_length:
-        raise AuthError(ErrorCode.PASSWORD_TOO_SHORT)
+        minimum = settings.passwords.min_length
+        raise AuthError(ErrorCode.PASSWORD_TOO_SHORT, f"Password is too short: use at least {minimum} characters")
     if len(password) > settings.passwords.max_length:
         raise AuthError(ErrorCode.INVALID_REQUEST, "Password is too long")

@@ -20,3 +20,38 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the schema to `revision`. Runs its own event loop: call from sync code or a thread."""
     command.upgrade(alembic_config(database_url), revision)
+
+
+def head_revision() -> str:
+    """The revision this version of authward migrates to."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    assert head is not None
+    return head
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL and in-memory databases)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+async def schema_revision(database_url: str) -> str | None:
+    """The database's Alembic revision; None when it has no authward schema. Creates nothing on PostgreSQL;
+    on SQLite connecting creates the file, so callers check `sqlite_file(url).exists()` first."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from authward.storage.db import async_database_url
+
+    engine = create_async_engine(async_database_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    finally:
+        await engine.dispose()

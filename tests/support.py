@@ -26,6 +26,9 @@ def cheap_settings(data_dir: Path, database_url: str, **overrides: Any) -> Setti
         "public_url": "http://127.0.0.1:4000",
         # The product default is true (docs/email.md); tests that exercise verification say so.
         "email_verification_required": False,
+        # Rate limits are on by default; the tests of other features make many requests from one IP.
+        # Tests of the limits turn them on (tests/integration/test_rate_limits.py).
+        "ratelimit_enabled": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -17,6 +17,8 @@ from authward.api.faces import Face
 from authward.api.hot import HotRoutes
 from authward.api.limits import BodySizeLimit
 from authward.api.prefix import StripV1Prefix
+from authward.api.rate_limit import RateLimitLayer
+from authward.api.security_headers import SecurityHeaders
 from authward.composition import FACES, build_runtime, enabled_faces, enabled_methods
 from authward.services.runtime import Runtime
 from authward.settings import Settings
@@ -40,7 +42,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
         version=__version__,
         description="Self-hosted authentication server, wire-compatible with Nhost Auth.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url="/docs" if settings.server.dev_mode else None,  # Swagger UI loads from a CDN: dev only
         redoc_url=None,
     )
     faces = enabled_faces(settings, faces)
@@ -56,10 +58,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
 
 
 def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
-    """The app wrapped in the outermost middleware (body size limit, /v1, hot GETs)."""
+    """The app wrapped in the outermost middleware (body size limit, /v1, rate limits, headers, hot GETs)."""
     app = create_app(settings, runtime)
-    hot = HotRoutes(app, enabled_faces(settings))
-    wrapped: Any = BodySizeLimit(StripV1Prefix(hot), settings.server.max_body_bytes)
+    faces = enabled_faces(settings)
+    hot = HotRoutes(app, faces)
+    limited = RateLimitLayer(SecurityHeaders(hot), settings, lambda: app.state.runtime.core.limiter, faces)
+    wrapped: Any = BodySizeLimit(StripV1Prefix(limited), settings.server.max_body_bytes)
     if settings.server.cors_origins:  # outermost: preflights are answered before anything else
         wrapped = CORSMiddleware(
             wrapped, allow_origins=settings.server.cors_origins,

@@ -56,6 +56,24 @@ EXTENSION_OPERATIONS: dict[tuple[str, str], str] = {
     ("POST", "/userinfo"): "the standard path of OIDC userinfo, POST",
     ("GET", "/oidc/logout"): "OIDC RP-initiated logout (end_session_endpoint); docs/oauth.md",
     ("POST", "/oidc/logout"): "OIDC RP-initiated logout, POST form",
+    ("POST", "/dbconnections/signup"): "Auth0's database sign-up (the auth0 SDKs); docs/auth0.md",
+    ("POST", "/dbconnections/change_password"): "Auth0's reset-mail request; docs/auth0.md",
+    ("POST", "/passwordless/start"): "Auth0's passwordless start (email code or link, SMS code); docs/auth0.md",
+    ("POST", "/passwordless/verify"): "Auth0's passwordless verify; docs/auth0.md",
+    ("POST", "/mfa/challenge"): "Auth0's MFA API: challenge for an mfa_token; docs/auth0.md",
+    ("POST", "/mfa/associate"): "Auth0's MFA API: enrol an authenticator (one OTP per user here); docs/auth0.md",
+    ("GET", "/mfa/authenticators"): "Auth0's MFA API: the user's authenticators; docs/auth0.md",
+    ("DELETE", "/mfa/authenticators/{authenticator_id}"): "Auth0's MFA API: remove the OTP authenticator",
+    ("POST", "/oauth/ro"): "Auth0 v2's deprecated resource-owner endpoint (--legacy-endpoints clients only)",
+    ("POST", "/delegation"): "Auth0 v2's deprecated delegation (--legacy-endpoints clients only)",
+    ("POST", "/tokeninfo"): "Auth0 v2's deprecated tokeninfo (--legacy-endpoints clients only)",
+    ("GET", "/v2/logout"): "Auth0's logout to an allowed logout URL; docs/auth0.md",
+    ("POST", "/signin/mfa/webauthn"): "a key as the second factor of a pending sign-in (options); docs/webauthn.md",
+    ("POST", "/signin/mfa/webauthn/verify"): "a key as the second factor of a pending sign-in; docs/webauthn.md",
+    ("GET", "/user/webauthn"): "list the caller's passkeys and security keys (public data only); docs/webauthn.md",
+    ("PATCH", "/user/webauthn/{key_id}"): "rename a passkey (its nickname); the spec has no way to; docs/webauthn.md",
+    ("DELETE", "/user/webauthn/{key_id}"):
+        "remove a passkey, refused when it is the last way to sign in; the spec has no way to; docs/webauthn.md",
 }
 
 # (where, keyword) -> reason. `where` is "<Component>.<property path>" for component schemas of the reference,
@@ -96,6 +114,8 @@ DELIBERATE_DIFFERENCES: dict[tuple[str, str], str] = {
     ("SignInMfaTotpRequest.otp", "maxLength"): "bound on a code (a recovery code typed with spaces fits in 64)",
     ("SignInMfaTotpRequest.ticket", "maxLength"): "bound on a ticket (`mfaTotp:` + a UUID)",
     ("UserMfaRequest.code", "maxLength"): "bound on a code (a recovery code typed with spaces fits in 64)",
+    ("SignUpWebauthnVerifyRequest.nickname", "maxLength"): "a bound on a key's nickname (100), shown in key lists",
+    ("VerifyAddSecurityKeyRequest.nickname", "maxLength"): "a bound on a key's nickname (100), shown in key lists",
     ("UserDeanonymizeRequest.password", "minLength"):
         "as sign-up: the length policy is enforced in code so a short password answers `password-too-short`",
     # The OAuth face (api/oauth/schemas.py): discovery advertises what is implemented, no more, no less.

@@ -140,7 +140,11 @@ def test_elevation_rule() -> None:
         rule.enforce(_claims(sub, fresh, None))
     assert err.value.code == "elevated-claim-required" and err.value.status == 401
     lenient = ElevationRule(Settings(database_url="sqlite:///x.db"), lambda: now)
-    lenient.enforce(_claims(sub, fresh - 10_000, None))  # AUTHWARD_REQUIRE_ELEVATED_CLAIM=false: allowed
+    lenient.enforce(_claims(sub, fresh, None))  # AUTHWARD_REQUIRE_ELEVATED_CLAIM=false: a recent auth suffices
+    with pytest.raises(AuthError):
+        lenient.enforce(_claims(sub, fresh - 10_000, None))  # ...but a stale one does not (security.md)
+    with pytest.raises(AuthError):
+        lenient.enforce({**_claims(sub, fresh, None), "amr": ["pat"]})  # nor a PAT session
 
 
 def test_second_factor_passed_reads_amr() -> None:

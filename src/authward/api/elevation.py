@@ -1,4 +1,9 @@
-"""`require_elevated`: the bearer dependency for sensitive routes (rule in services/elevation.py)."""
+"""`require_elevated`: the bearer dependency for sensitive routes (rule in services/elevation.py).
+
+Every route that changes a long-lived credential uses it: creating a PAT, changing the password, the email
+or MFA, adding a passkey (`Depends(require_elevated)`): an elevated token, or (by default) a recent
+authentication that is not a PAT session.
+"""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from authward.delivery.sms import SmsSender, build_sms_sender
 from authward.delivery.templates import EmailTemplates
 from authward.security.jwt import AccessTokenCodec
 from authward.security.passwords import PasswordHasher
+from authward.security.ratelimit import RateLimiter, build_storage
 from authward.security.redirects import RedirectPolicy
 from authward.security.secretbox import SecretBox, load_or_create_secret_key
 from authward.services.claims import AccessClaims, HasuraClaims
@@ -29,6 +30,7 @@ from authward.services.passwordless_email import PasswordlessEmail
 from authward.services.recovery_codes import RecoveryCodes
 from authward.services.sessions import SessionService
 from authward.services.sign_in import SignInCompletion
+from authward.services.sign_in_attempts import SignInAttempts
 from authward.services.sign_in_policy import SignInPolicy
 from authward.services.ticket_mail import TicketMail
 from authward.services.tickets import TicketService
@@ -60,6 +62,8 @@ class Core:
     recovery_codes: RecoveryCodes
     sms_sender: SmsSender
     browser_sessions: BrowserSessions
+    limiter: RateLimiter
+    attempts: SignInAttempts
 
     async def close(self) -> None:
         await self.postman.close()
@@ -81,7 +85,7 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
     hasher = PasswordHasher(
         settings.passwords.hash_time_cost, settings.passwords.hash_memory_kib, settings.passwords.hash_parallelism
     )
-    policy = SignInPolicy(settings.users.email_verification_required)
+    policy = SignInPolicy(settings.users.email_verification_required, settings.security.pat_skips_mfa)
     claims = AccessClaims(settings.issuer, [hasura])
     sessions = SessionService(db, codec, claims, policy, settings,
                               box.derive(b"authward/refresh-successor/v1"), clock)
@@ -94,7 +98,9 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
     templates.check(settings.users.allowed_locales)
     background = Background()
     postman = Postman(db, build_mailer(settings), settings, background, clock)
-    mail = TicketMail(tickets, EmailComposer(templates, settings), postman)
+    limiter = RateLimiter(build_storage(settings.redis.url), settings.ratelimit.key_prefix)
+    attempts = SignInAttempts(limiter, settings)
+    mail = TicketMail(tickets, EmailComposer(templates, settings), postman, attempts.may_send)
     return Core(
         settings=settings, clock=clock, db=db, box=box, keys=keys, codec=codec, claims=claims, hasher=hasher,
         sessions=sessions, tickets=tickets, sign_in=SignInCompletion(sessions, tickets, policy, clock),
@@ -105,4 +111,5 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
         recovery_codes=RecoveryCodes(box.derive(b"authward/recovery-codes/v1")),
         sms_sender=build_sms_sender(settings, db, clock),
         browser_sessions=BrowserSessions(db, policy, clock),
+        limiter=limiter, attempts=attempts,
     )

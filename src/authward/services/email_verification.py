@@ -44,7 +44,7 @@ class EmailVerificationService:
         return self._settings.users.email_verification_required and not user.email_verified and not user.disabled \
             and user.email is not None
 
-    async def stage(self, session: AsyncSession, user: User, redirect_to: str) -> uuid.UUID:
+    async def stage(self, session: AsyncSession, user: User, redirect_to: str) -> uuid.UUID | None:
         return await self._mail.stage_link(
             session, TicketKind.VERIFY_EMAIL, self._settings.email.verification_expires_in, recipient_of(user),
             redirect_to, user_id=user.id,

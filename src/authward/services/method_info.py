@@ -28,6 +28,8 @@ class MethodInfo:
     fresh: bool = True
     # Why this first factor may skip the second one (None: it may not). Written here, read by the policy.
     skips_mfa_because: str | None = None
+    # The skip is an operator's choice (a setting read by the sign-in policy), not the method's alone.
+    skip_is_operator_choice: bool = False
     # Only the anonymous method opens sessions for anonymous users.
     for_anonymous: bool = False
 
@@ -51,8 +53,9 @@ ANONYMOUS = MethodInfo("anonymous", Factor.FIRST, "anon", fresh=False, for_anony
                        skips_mfa_because="an anonymous user cannot enrol a second factor")
 PAT_AMR = "pat"
 PAT = MethodInfo("pat", Factor.FIRST, PAT_AMR, fresh=False,
-                 skips_mfa_because="a PAT is minted from an elevated session, which already passed the "
-                                   "second factor; it stands in for that session, as Nhost's do")
+                 skips_mfa_because="a PAT is minted from a recent sign-in, which already passed the second "
+                                   "factor; it stands in for that session, as Nhost's do",
+                 skip_is_operator_choice=True)  # only with AUTHWARD_PAT_SKIPS_MFA=true
 # The OAuth face's authorization code: a client redeems the login a user completed at /authorize.
 OAUTH_CODE = MethodInfo("oauth_code", Factor.FIRST, None, fresh=False,
                         skips_mfa_because="the login that produced the code already passed the second factor "

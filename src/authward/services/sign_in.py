@@ -12,8 +12,9 @@ The policy, in order:
    (`unverified-user`). Methods that prove the mailbox (links, email codes) mark it verified first.
 4. A user with an active second factor who proved a first factor gets an MFA challenge (a
    `mfaTotp:` ticket) instead of a session — unless the method declares why it may skip it
-   (`MethodInfo.skips_mfa_because`: a PAT stands in for an elevated session that already passed
-   it; an anonymous user cannot enrol one). The challenge carries the first factor's `amr`.
+   (`MethodInfo.skips_mfa_because`: an anonymous user cannot enrol one; a PAT stands in for a
+   session that already passed it, but only where the operator allows it: AUTHWARD_PAT_SKIPS_MFA).
+   The challenge carries the first factor's `amr`.
 5. A second factor (`Factor.SECOND`) completes such a challenge, or steps up a live session: its
    session records the earlier `amr`, its own, and `mfa`.
 Sessions born of a fresh proof (`MethodInfo.fresh`) are elevated (security note in services/elevation.py).
@@ -78,7 +79,8 @@ class SignInCompletion:
         if refusal is not None:
             raise refusal
         now = self._clock()
-        if method.factor is Factor.FIRST and requires_second_factor(user) and method.skips_mfa_because is None:
+        owes_mfa = requires_second_factor(user) and not self.policy.skips_second_factor(method)
+        if method.factor is Factor.FIRST and owes_mfa:
             amr = merge_amr(ctx.earlier_amr, method.amr)
             payload: dict[str, Any] = {"amr": amr}
             if ctx.client is not None:  # the second factor must be completed by the same client

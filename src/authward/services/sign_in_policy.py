@@ -20,8 +20,16 @@ def requires_second_factor(user: User) -> bool:
 
 
 class SignInPolicy:
-    def __init__(self, email_verification_required: bool) -> None:
+    def __init__(self, email_verification_required: bool, operator_allows_mfa_skips: bool = False) -> None:
         self._verification_required = email_verification_required
+        self._operator_allows_mfa_skips = operator_allows_mfa_skips  # AUTHWARD_PAT_SKIPS_MFA
+
+    def skips_second_factor(self, method: MethodInfo) -> bool:
+        """The method declares why it may skip the second factor, and (if the skip is an operator's
+        choice, as a PAT's) the operator allowed it."""
+        if method.skips_mfa_because is None:
+            return False
+        return not method.skip_is_operator_choice or self._operator_allows_mfa_skips
 
     def refusal(self, user: User) -> AuthError | None:
         """Disabled users, and (verification required) users whose address is not verified."""

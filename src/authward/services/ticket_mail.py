@@ -6,7 +6,9 @@ ticket row and its outbox row commit or roll back as one; delivery starts after 
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +18,9 @@ from authward.delivery.postman import Postman
 from authward.services.tickets import TicketKind, TicketOwner, TicketService
 from authward.storage.models import User
 
+log = logging.getLogger("authward")
+SendLimit = Callable[[str], Awaitable[bool]]
+
 
 def recipient_of(user: User, *, to: str | None = None) -> Recipient:
     email = user.email or ""
@@ -23,10 +28,18 @@ def recipient_of(user: User, *, to: str | None = None) -> Recipient:
 
 
 class TicketMail:
-    def __init__(self, tickets: TicketService, composer: EmailComposer, postman: Postman) -> None:
+    def __init__(self, tickets: TicketService, composer: EmailComposer, postman: Postman,
+                 send_limit: SendLimit | None = None) -> None:
         self.tickets = tickets
         self.composer = composer
         self.postman = postman
+        self._send_limit = send_limit  # mails per address (AUTHWARD_RATELIMIT_ADDRESS_SENDS)
+
+    async def _may_send(self, to: str) -> bool:
+        if self._send_limit is None or await self._send_limit(to):
+            return True
+        log.warning("mail to an address over its send limit dropped")
+        return False
 
     async def stage_link(
         self,
@@ -39,8 +52,12 @@ class TicketMail:
         user_id: uuid.UUID | None,
         payload: dict[str, Any] | None = None,
         new_email: str | None = None,
-    ) -> uuid.UUID:
-        """Issue a link ticket and queue its email; the outbox row id, for `dispatch` after the commit."""
+    ) -> uuid.UUID | None:
+        """Issue a link ticket and queue its email; the outbox row id, for `dispatch` after the commit.
+
+        None (nothing issued, nothing queued) when the address is over its send limit."""
+        if not await self._may_send(who.to):
+            return None
         ticket = await self.tickets.issue(session, kind, ttl_seconds, TicketOwner(user_id, who.to), payload)
         email = self.composer.link_email(who, kind, ticket, redirect_to, ttl_seconds, new_email=new_email)
         return await self.postman.stage(session, email)
@@ -53,7 +70,9 @@ class TicketMail:
         *,
         user_id: uuid.UUID | None,
         payload: dict[str, Any] | None = None,
-    ) -> uuid.UUID:
+    ) -> uuid.UUID | None:
+        if not await self._may_send(who.to):
+            return None
         code = await self.tickets.issue_code(session, TicketKind.EMAIL_OTP, ttl_seconds, TicketOwner(user_id, who.to),
                                              payload)
         return await self.postman.stage(session, self.composer.code_email(who, code, ttl_seconds))

@@ -12,20 +12,26 @@ their enums), `sources` (keyword, environment and TOML sources, flat names route
 Import from `authward.settings`, which re-exports them.
 """
 
-from authward.settings.loading import load_settings, unknown_option_warnings
+from authward.settings.loading import ConfigFileError, load_settings, read_toml, unknown_option_warnings
 from authward.settings.names import CLIENT_ENV_VARS, ENV_PREFIX, FLAT_NAMES, NESTED_DELIMITER, env_name
+from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
+from authward.settings.provider_sections import (
+    Auth0Settings,
+    OAuthSettings,
+    PagesSettings,
+    WebAuthnAttestation,
+    WebAuthnSettings,
+    WebAuthnUserVerification,
+)
 from authward.settings.root import MASK, Settings, masked_settings
+from authward.settings.section_base import CsvList
 from authward.settings.sections import (
     SECTIONS,
     AnonymousSettings,
-    Auth0Settings,
-    CsvList,
     DatabaseSettings,
     EmailSettings,
     JwtAlgorithm,
     MfaSettings,
-    OAuthSettings,
-    PagesSettings,
     PasswordSettings,
     ServerSettings,
     SmsProvider,
@@ -33,9 +39,6 @@ from authward.settings.sections import (
     SmtpSecurity,
     TokenSettings,
     UserSettings,
-    WebAuthnAttestation,
-    WebAuthnSettings,
-    WebAuthnUserVerification,
 )
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "SECTIONS",
     "AnonymousSettings",
     "Auth0Settings",
+    "ConfigFileError",
     "CsvList",
     "DatabaseSettings",
     "EmailSettings",
@@ -55,6 +59,9 @@ __all__ = [
     "OAuthSettings",
     "PagesSettings",
     "PasswordSettings",
+    "RateLimitSettings",
+    "RedisSettings",
+    "SecuritySettings",
     "ServerSettings",
     "Settings",
     "SmsProvider",
@@ -68,5 +75,6 @@ __all__ = [
     "env_name",
     "load_settings",
     "masked_settings",
+    "read_toml",
     "unknown_option_warnings",
 ]

@@ -1,13 +1,15 @@
 """`load_settings`, the server's way in: reads the TOML file's keys and warns about options it does not know.
 
 A typo must not go unnoticed; an option from a newer version must not stop the server: unknown names are warned
-about, with the closest known one, and then ignored.
+about, with the closest known one, and then ignored. A file that cannot be read or is not TOML raises
+`ConfigFileError`, naming the file (and the line of a syntax error).
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -17,6 +19,46 @@ from authward.settings.names import CLIENT_ENV_VARS, ENV_PREFIX, FLAT_NAMES, NES
 from authward.settings.root import Settings
 from authward.settings.sections import SECTIONS
 from authward.settings.sources import nested_location
+
+
+class ConfigFileError(ValueError):
+    """The config file cannot be read, or is not valid TOML: `path`, and `line`/`column` of a syntax error."""
+
+    def __init__(self, path: str, problem: str, line: int | None = None, column: int | None = None) -> None:
+        self.path, self.problem, self.line, self.column = path, problem, line, column
+        where = f"{path}, line {line}" + (f", column {column}" if column else "") if line else path
+        super().__init__(f"{where}: {problem}")
+
+
+def read_toml(path: str) -> dict[str, Any]:
+    """The config file's data, or ConfigFileError."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode()
+    except FileNotFoundError:
+        raise ConfigFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise ConfigFileError(path, "a directory, not a TOML file") from None
+    except OSError as exc:
+        raise ConfigFileError(path, f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigFileError(path, "not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # The position is in the message: "Invalid value (at line 3, column 8)", or "(at end of document)".
+        message = str(exc)
+        line: int | None = None
+        column: int | None = None
+        if found := re.search(r"\(at line (\d+), column (\d+)\)$", message):
+            line, column = int(found[1]), int(found[2])
+        elif message.endswith("(at end of document)"):
+            line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)$", "", message)
+        problem = problem[:1].lower() + problem[1:]
+        raise ConfigFileError(path, f"{problem}: not valid TOML (https://toml.io)", line, column) from None
 
 
 def _known_env_names() -> tuple[list[str], list[str]]:
@@ -81,10 +123,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         toml_keys: list[str] = []
         path = os.environ.get("AUTHWARD_CONFIG")
         if path:
-            import tomllib
-
-            with open(path, "rb") as fh:
-                toml_keys = _toml_keys(tomllib.load(fh))
+            toml_keys = _toml_keys(read_toml(path))
         for message in unknown_option_warnings(toml_keys=toml_keys):
             warnings.warn(message, UserWarning, stacklevel=2)
         return Settings(**overrides)

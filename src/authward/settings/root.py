@@ -13,21 +13,24 @@ from pydantic_core import InitErrorDetails, to_jsonable_python
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from authward.settings.names import FLAT_NAME_AT
+from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
+from authward.settings.provider_sections import (
+    Auth0Settings,
+    OAuthSettings,
+    PagesSettings,
+    WebAuthnSettings,
+)
 from authward.settings.sections import (
     SECTIONS,
     AnonymousSettings,
-    Auth0Settings,
     DatabaseSettings,
     EmailSettings,
     MfaSettings,
-    OAuthSettings,
-    PagesSettings,
     PasswordSettings,
     ServerSettings,
     SmsSettings,
     TokenSettings,
     UserSettings,
-    WebAuthnSettings,
 )
 from authward.settings.sources import sectioned, settings_sources
 
@@ -52,6 +55,9 @@ class Settings(BaseSettings):
     pages: PagesSettings = Field(default_factory=PagesSettings)
     auth0: Auth0Settings = Field(default_factory=Auth0Settings)
     webauthn: WebAuthnSettings = Field(default_factory=WebAuthnSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
     @property
     def issuer(self) -> str:

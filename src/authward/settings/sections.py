@@ -8,11 +8,26 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from authward.settings.names import env_name
+from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
+from authward.settings.provider_sections import (
+    Auth0Settings,
+    OAuthSettings,
+    PagesSettings,
+    WebAuthnSettings,
+)
+from authward.settings.section_base import CsvList, Section, http_url
 
 
 class JwtAlgorithm(StrEnum):
@@ -33,30 +48,24 @@ class SmtpSecurity(StrEnum):
     TLS = "tls"  # implicit TLS from the first byte (usually port 465)
 
 
-def _split_csv(value: Any) -> Any:
-    if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
+def derived_public_url(host: object, port: object) -> str:
+    """The public URL when none is set: `http://{host}:{port}`, a wildcard bind address read as this machine."""
+    name = str(host or "127.0.0.1")
+    if name in ("0.0.0.0", "*"):  # noqa: S104 - reading a bind address, not binding
+        name = "127.0.0.1"
+    elif name == "::":
+        name = "[::1]"
+    elif ":" in name and not name.startswith("["):  # an IPv6 literal
+        name = f"[{name}]"
+    return f"http://{name}:{port}"
 
 
-def _http_url(value: str) -> str:
-    if not value.startswith(("http://", "https://")):
-        raise ValueError("must be an http(s) URL")
-    return value.rstrip("/")
-
-
-CsvList = Annotated[list[str], BeforeValidator(_split_csv)]  # comma-separated in the environment, an array in TOML
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="ignore", validate_default=True)
-
-
-class ServerSettings(_Section):
+class ServerSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(default=4000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
-    public_url: str = "http://127.0.0.1:4000"
+    # Unset: derived from host and port (see `derived_public_url`); `public_url_derived` says which.
+    public_url: str = Field(default=None, validate_default=True)
     client_url: str = "http://localhost:3000"
     allowed_redirect_urls: CsvList = Field(default_factory=list)
     data_dir: Path = Path(".authward")
@@ -64,6 +73,7 @@ class ServerSettings(_Section):
     admin_secret: SecretStr | None = None
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: str = "info"
+    access_log: bool = False  # one line per request in the server log (uvicorn's access log)
     dev_mode: bool = False
     # Browser apps on these origins may call the API (CORS); "*" allows any origin (never with credentials).
     cors_origins: CsvList = Field(default_factory=list)
@@ -95,13 +105,31 @@ class ServerSettings(_Section):
             raise ValueError("AUTHWARD_CORS_ALLOW_CREDENTIALS=true needs explicit AUTHWARD_CORS_ORIGINS, not *")
         return self
 
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _derive_public_url(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None or value == "":
+            return derived_public_url(info.data.get("host", "127.0.0.1"), info.data.get("port", 4000))
+        return value
+
     @field_validator("public_url", "client_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
-        return _http_url(value)
+        return http_url(value)
+
+    @model_validator(mode="after")
+    def _derived_over_tls(self) -> ServerSettings:
+        if self.public_url_derived and self.tls_cert is not None:
+            self.public_url = "https://" + self.public_url.removeprefix("http://")
+        return self
+
+    @property
+    def public_url_derived(self) -> bool:
+        """True when AUTHWARD_PUBLIC_URL was not given: the URL was made from host and port."""
+        return "public_url" not in self.model_fields_set
 
 
-class DatabaseSettings(_Section):
+class DatabaseSettings(Section):
     url: str = "sqlite:///./authward.db"
 
     @field_validator("url")
@@ -116,7 +144,7 @@ class DatabaseSettings(_Section):
         return self.url.startswith("sqlite")
 
 
-class TokenSettings(_Section):
+class TokenSettings(Section):
     access_token_expires_in: int = Field(default=900, ge=10, le=86_400)
     refresh_token_expires_in: int = Field(default=30 * 86_400, ge=60)
     refresh_token_absolute_lifetime: int = Field(default=90 * 86_400, ge=60)
@@ -126,7 +154,7 @@ class TokenSettings(_Section):
     key_cache_seconds: int = Field(default=30, ge=1)
 
 
-class UserSettings(_Section):
+class UserSettings(Section):
     default_role: str = "user"
     allowed_roles: CsvList = Field(default_factory=lambda: ["user", "me"])
     default_locale: str = "en"
@@ -145,7 +173,7 @@ class UserSettings(_Section):
         return self
 
 
-class PasswordSettings(_Section):
+class PasswordSettings(Section):
     """argon2id; the OWASP minimum by default."""
 
     min_length: int = Field(default=12, ge=1, le=256)
@@ -155,7 +183,7 @@ class PasswordSettings(_Section):
     hash_parallelism: int = Field(default=1, ge=1)
 
 
-class MfaSettings(_Section):
+class MfaSettings(Section):
     """Two-factor authentication and elevated sessions (docs/2fa.md)."""
 
     enabled: bool = True  # TOTP enrolment and step-up; users who already have TOTP keep being challenged
@@ -164,7 +192,7 @@ class MfaSettings(_Section):
     require_elevated_claim: bool = False  # False: sensitive routes accept any valid token, as Nhost's default
 
 
-class SmsSettings(_Section):
+class SmsSettings(Section):
     """SMS one-time passwords (docs/sms.md); `log` writes codes to the log and the outbox (development)."""
 
     passwordless_enabled: bool = False
@@ -224,14 +252,14 @@ class SmsSettings(_Section):
         return self
 
 
-class AnonymousSettings(_Section):
+class AnonymousSettings(Section):
     """Anonymous users (docs/anonymous.md)."""
 
     enabled: bool = False
     max_age: int = Field(default=30 * 86_400, ge=0)  # seconds unseen before deletion; 0 = never
 
 
-class EmailSettings(_Section):
+class EmailSettings(Section):
     """Delivery, links and codes (docs/email.md). No SMTP host: mail goes to the dev outbox."""
 
     smtp_host: str | None = None
@@ -255,82 +283,6 @@ class EmailSettings(_Section):
     verify_confirm_page: bool = False  # GET /verify shows a button; only its POST uses the ticket
 
 
-class OAuthSettings(_Section):
-    """The OAuth 2.0 / OpenID Connect provider (docs/oauth.md)."""
-
-    enabled: bool = True  # discovery, /authorize, /oauth/token...; no client is registered until you add one
-    # The one issuer string: discovery, every token's `iss`, RFC 9207's `iss` parameter, client-assertion `aud`.
-    # Unset: the public URL.
-    issuer: str | None = None
-    # Nhost's login contract: /oauth2/authorize sends a browser without a login session here, with ?request_id=.
-    # Unset: the hosted login page (<public URL>/login).
-    login_url: str | None = None
-    code_expires_in: int = Field(default=60, ge=10, le=600)  # authorization codes (RFC 6749 §4.1.2: short)
-    request_expires_in: int = Field(default=900, ge=60, le=86_400)  # a pending /authorize waiting for a login
-    id_token_expires_in: int = Field(default=3600, ge=60, le=86_400)
-
-    @field_validator("issuer", "login_url")
-    @classmethod
-    def _urls(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL")
-        return value
-
-
-class Auth0Settings(_Section):
-    """Auth0's Authentication API (docs/auth0.md)."""
-
-    enabled: bool = True  # /dbconnections/*, /passwordless/*, /mfa/*, /v2/logout and the Auth0 grants
-    # The one database connection's name (what `connection` / `realm` must say for email + password).
-    database_connection: str = Field(default="Username-Password-Authentication", min_length=1, max_length=128)
-
-
-class WebAuthnAttestation(StrEnum):
-    NONE = "none"
-    INDIRECT = "indirect"
-    DIRECT = "direct"
-
-
-class WebAuthnUserVerification(StrEnum):
-    REQUIRED = "required"
-    PREFERRED = "preferred"
-    DISCOURAGED = "discouraged"
-
-
-class WebAuthnSettings(_Section):
-    """Passkeys and security keys (docs/webauthn.md)."""
-
-    enabled: bool = False
-    rp_id: str | None = None  # the relying party id: a registrable domain of the origins (e.g. example.com)
-    rp_name: str | None = None  # shown by authenticators
-    rp_origins: CsvList = Field(default_factory=list)  # every origin of the RP id that runs ceremonies
-    attestation: WebAuthnAttestation = WebAuthnAttestation.NONE
-    user_verification: WebAuthnUserVerification = WebAuthnUserVerification.PREFERRED
-    timeout: int = Field(default=60_000, ge=10_000, le=600_000)  # milliseconds, as WebAuthn counts
-
-    @model_validator(mode="after")
-    def _relying_party(self) -> WebAuthnSettings:
-        """WebAuthn on needs a relying party: fail at start, naming the option, not at the first ceremony."""
-        if self.enabled:
-            for name, value in (("AUTHWARD_WEBAUTHN_RP_ID", self.rp_id), ("AUTHWARD_WEBAUTHN_RP_NAME", self.rp_name)):
-                if not value:
-                    raise ValueError(f"AUTHWARD_WEBAUTHN_ENABLED=true needs {name}")
-            if not self.rp_origins:
-                raise ValueError("AUTHWARD_WEBAUTHN_ENABLED=true needs AUTHWARD_WEBAUTHN_RP_ORIGINS")
-        for origin in self.rp_origins:
-            if not origin.startswith(("https://", "http://")):
-                raise ValueError(f"AUTHWARD_WEBAUTHN_RP_ORIGINS: {origin!r} is not an origin")
-        return self
-
-
-class PagesSettings(_Section):
-    """The hosted pages (login, sign-up, reset, consent, logout): branding (docs/oauth.md)."""
-
-    app_name: str = Field(default="authward", min_length=1, max_length=64)
-    logo_url: str | None = Field(default=None, max_length=2048)
-    primary_color: str = Field(default="#3451b2", pattern=r"^#[0-9a-fA-F]{6}$")
-
-
 # Section name -> model; root.py checks that these are exactly the fields of Settings.
 SECTIONS: dict[str, type[BaseModel]] = {
     "server": ServerSettings,
@@ -346,4 +298,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "pages": PagesSettings,
     "auth0": Auth0Settings,
     "webauthn": WebAuthnSettings,
+    "redis": RedisSettings,
+    "ratelimit": RateLimitSettings,
+    "security": SecuritySettings,
 }

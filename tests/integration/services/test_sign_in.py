@@ -23,6 +23,7 @@ from authward.services.core import Core, build_core
 from authward.services.method_info import ANONYMOUS, PASSWORD, PAT, SMS_OTP, TOTP, MethodInfo
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import MfaChallenge, SignInContext
+from authward.services.sign_in_policy import SignInPolicy
 from authward.services.users import ProfileOptions, new_user
 from authward.storage.models import AuditEvent, RefreshToken, Ticket, User
 from authward.storage.repos import users as users_repo
@@ -116,8 +117,10 @@ async def test_a_user_with_totp_gets_a_challenge_carrying_the_first_factor(core:
     assert challenge.ticket not in repr(row.__dict__)  # only its hash is stored
 
 
-async def test_a_pat_skips_the_second_factor_for_its_stated_reason_and_is_not_elevated(core: Core) -> None:
+async def test_a_pat_owes_the_second_factor_unless_the_operator_allows_the_skip(core: Core) -> None:
     user = await add_user(core, active_mfa_type="totp")
+    assert isinstance(await complete(core, user, PAT), MfaChallenge)  # AUTHWARD_PAT_SKIPS_MFA=false (default)
+    core.sign_in.policy = SignInPolicy(True, operator_allows_mfa_skips=True)
     issued = await complete(core, user, PAT)
     assert isinstance(issued, IssuedSession)
     assert claims_of(issued)["amr"] == ["pat"]

@@ -30,7 +30,7 @@ class MagicLinkService:
                                       enabled=self._settings.email.passwordless_enabled)
         self._front.start(request, self._stage, name="magic-link")
 
-    async def _stage(self, session: AsyncSession, request: PasswordlessRequest, user: User | None) -> uuid.UUID:
+    async def _stage(self, session: AsyncSession, request: PasswordlessRequest, user: User | None) -> uuid.UUID | None:
         payload: dict[str, object] = {"email": request.email}
         if user is None:
             payload["options"] = options_payload(request.options)

@@ -12,7 +12,7 @@ from authward.services.method_info import PASSWORD
 
 def build(core: Core) -> Built:
     passwords = PasswordService(core.db, core.sign_in, core.hasher, core.settings, core.clock,
-                                verification=core.email_verification)
+                                verification=core.email_verification, attempts=core.attempts)
     reset = PasswordResetService(core.db, core.hasher, core.mail, core.redirects, core.background, core.settings,
                                  core.clock)
     return Built((passwords, reset))

@@ -3,7 +3,7 @@
 The reset request answers the same for every address, at once: the lookup and the mail run in
 the background. The mailed link (`/verify`, ticket `passwordReset:...`) signs the user in so the
 app can call `POST /user/password`; the ticket itself also works as `ticket` in that call.
-Changing the password revokes every session of the user and retires outstanding reset tickets,
+Changing the password revokes every session and every PAT of the user and retires outstanding reset tickets,
 in the same unit of work. The new password is hashed outside the transaction (argon2 is slow), and
 only after the ticket was checked, so bad tickets cost no hashing.
 """
@@ -25,6 +25,7 @@ from authward.services.users import normalise_email, registered_user_for_change
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.models import User
+from authward.storage.repos import personal_access_tokens as pats_repo
 from authward.storage.repos import refresh_tokens as tokens_repo
 from authward.storage.repos import users as users_repo
 
@@ -89,5 +90,6 @@ class PasswordResetService:
         user.password_hash = password_hash
         user.updated_at = now
         await tokens_repo.revoke_all_for_user(session, user.id)
+        await pats_repo.revoke_all_for_user(session, user.id, now)  # a PAT must not outlive a compromise
         await self._mail.tickets.retire(session, TicketKind.PASSWORD_RESET, TicketOwner(user_id=user.id))
         audit.record(session, "user.password_changed", now, user.id, via=via)

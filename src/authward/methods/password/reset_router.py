@@ -43,6 +43,6 @@ async def change_user_password(
         return ok_response()
     if claims is None:
         raise AuthError(ErrorCode.UNAUTHENTICATED, "A reset ticket or a bearer access token is required")
-    core.elevation.enforce(claims)
+    core.elevation.enforce(claims)  # a recent authentication (or elevation): a stolen token cannot lock out
     await svc.change_for_user(claims["sub"], body.newPassword)
     return ok_response()

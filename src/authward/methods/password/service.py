@@ -16,6 +16,7 @@ from authward.services.method_info import PASSWORD
 from authward.services.password_policy import check_password_policy
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
+from authward.services.sign_in_attempts import SignInAttempts
 from authward.services.users import ProfileOptions, new_user, normalise_email
 from authward.settings import Settings
 from authward.storage.db import Database
@@ -33,6 +34,7 @@ class PasswordService:
     def __init__(
         self, db: Database, sign_in: SignInCompletion, hasher: PasswordHasher, settings: Settings,
         clock: Clock = utc_now, verification: EmailVerificationService | None = None,
+        attempts: SignInAttempts | None = None,
     ) -> None:
         self._db = db
         self._sign_in = sign_in
@@ -40,6 +42,7 @@ class PasswordService:
         self._settings = settings
         self._clock = clock
         self._verification = verification  # mails the verification link after sign-up (docs/email.md)
+        self._attempts = attempts  # per-account failure limits (services/sign_in_attempts.py)
 
     async def sign_up(
         self, email: str, password: str, options: ProfileOptions, user_agent: str | None = None
@@ -83,12 +86,18 @@ class PasswordService:
         except AuthError:
             normalised = None
         user = None
+        if normalised is not None and self._attempts is not None:
+            await self._attempts.check(normalised)  # unknown addresses too: the answer must not tell them apart
         if normalised is not None:
             async with self._db.read() as session:
                 user = await users_repo.get_by_email(session, normalised)
         result = await self._hasher.verify(user.password_hash if user else None, password)
         if user is None or not result.ok:
+            if normalised is not None and self._attempts is not None:
+                await self._attempts.failed(normalised)
             raise AuthError(ErrorCode.INVALID_EMAIL_PASSWORD)
+        if self._attempts is not None:
+            await self._attempts.succeeded(user.email or str(user.id))
         refusal = self._sign_in.policy.refusal_for(user, PASSWORD)
         if refusal is not None:  # before the write: a refused sign-in writes nothing
             raise refusal

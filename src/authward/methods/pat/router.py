@@ -11,7 +11,7 @@ from authward.api.deps import provide, required_claims, user_agent
 from authward.api.elevation import require_elevated
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.schemas import OKResponse, SessionPayload
-from authward.api.nhost.wire import json_response, ok_response, session_payload
+from authward.api.nhost.wire import json_response, ok_response, sign_in_json
 from authward.methods.pat.schemas import (
     CreatePATRequest,
     CreatePATResponse,
@@ -30,7 +30,9 @@ async def create_pat(
     svc: PatServiceDep,
     claims: dict[str, Any] = Depends(require_elevated),  # spec: BearerAuthElevated
 ) -> Response:
-    created = await svc.create(claims["sub"], body.expiresAt, body.metadata or {})
+    amr = claims.get("amr")
+    created = await svc.create(claims["sub"], body.expiresAt, body.metadata or {},
+                               [str(item) for item in amr] if isinstance(amr, list) else [])
     return json_response({"id": str(created.id), "personalAccessToken": created.token})
 
 
@@ -58,7 +60,7 @@ async def revoke_pat(
 )
 async def sign_in_pat(body: SignInPATRequest, request: Request, svc: PatServiceDep) -> Response:
     issued = await svc.sign_in(body.personalAccessToken, user_agent(request))
-    return json_response(session_payload(issued))
+    return json_response(sign_in_json(issued))
 
 
 def _pat_json(token: PersonalAccessToken) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from authward.clock import Clock, utc_now
@@ -20,7 +20,7 @@ from authward.security.secrets_at_rest import format_token, hash_secret
 from authward.services import audit
 from authward.services.method_info import PAT, PAT_AMR
 from authward.services.sessions import IssuedSession
-from authward.services.sign_in import SignInCompletion, SignInContext
+from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
 from authward.services.users import load_registered_user
 from authward.settings import Settings
 from authward.storage.db import Database
@@ -43,11 +43,19 @@ class PatService:
         self._settings = settings
         self._clock = clock
 
-    async def create(self, user_id: str, expires_at: datetime, metadata: dict[str, Any]) -> CreatedPat:
+    async def create(self, user_id: str, expires_at: datetime, metadata: dict[str, Any],
+                     session_amr: list[str] | None = None) -> CreatedPat:
+        """A new PAT; never from a PAT session, never beyond AUTHWARD_PAT_MAX_LIFETIME."""
+        if session_amr is not None and PAT_AMR in session_amr:
+            raise AuthError(ErrorCode.ELEVATION_REQUIRED, "A personal access token cannot create another one")
         user = await load_registered_user(self._db, user_id)
         now = self._clock()
         if expires_at <= now:
             raise AuthError(ErrorCode.INVALID_REQUEST, "expiresAt must be in the future")
+        max_lifetime = self._settings.security.pat_max_lifetime
+        if expires_at > now + timedelta(seconds=max_lifetime):
+            raise AuthError(ErrorCode.INVALID_REQUEST,
+                            f"expiresAt is beyond the longest lifetime of a PAT ({max_lifetime // 86_400} days)")
         token = format_token(secrets.token_bytes(32))
         row = PersonalAccessToken(
             id=uuid.uuid4(), user_id=user.id, token_hash=hash_secret(token), created_at=now, expires_at=expires_at,
@@ -79,8 +87,10 @@ class PatService:
                     await tokens_repo.revoke_family(session, family_id)
                 audit.record(session, "pat.revoked", now, user.id, pat_id=str(pat_id))
 
-    async def sign_in(self, token: str, user_agent: str | None = None) -> IssuedSession:
-        """Unknown, revoked and expired tokens get the same answer: `invalid-pat`."""
+    async def sign_in(self, token: str, user_agent: str | None = None) -> IssuedSession | MfaChallenge:
+        """Unknown, revoked and expired tokens get the same answer: `invalid-pat`.
+
+        A user with MFA gets an MFA challenge unless AUTHWARD_PAT_SKIPS_MFA (the sign-in policy decides)."""
         now = self._clock()
         async with self._db.write() as session:
             row = await pats_repo.get_by_hash(session, hash_secret(token))
@@ -91,4 +101,4 @@ class PatService:
                 raise AuthError(ErrorCode.INVALID_PAT)
             await pats_repo.touch_last_used(session, row.id, now)
             context = SignInContext(user_agent, audit={"pat_id": str(row.id)})
-            return await self._sign_in.complete_session(session, user, PAT, context)
+            return await self._sign_in.complete(session, user, PAT, context)

@@ -45,7 +45,7 @@ async def generate_totp(
 async def change_user_mfa(
     body: UserMfaRequest,
     svc: TotpServiceDep,
-    claims: dict[str, Any] = Depends(required_claims),
+    claims: dict[str, Any] = Depends(require_elevated),
 ) -> Response:
     if body.activeMfaType == "totp":
         await svc.activate(claims["sub"], body.code)
@@ -71,7 +71,7 @@ async def disable_user_mfa(
     body: DisableMfaRequest,
     request: Request,
     svc: TotpServiceDep,
-    claims: dict[str, Any] = Depends(required_claims),
+    claims: dict[str, Any] = Depends(require_elevated),
 ) -> Response:
     issued = await svc.disable_with_password(claims, body.password, user_agent(request))
     return json_response(session_payload(issued))
@@ -102,7 +102,7 @@ async def elevate_totp(
 async def regenerate_recovery_codes(
     body: RecoveryCodesRequest,
     svc: TotpServiceDep,
-    claims: dict[str, Any] = Depends(required_claims),
+    claims: dict[str, Any] = Depends(require_elevated),
 ) -> Response:
     """A new set of recovery codes for a current TOTP code (beyond Nhost)."""
     codes = await svc.regenerate_recovery_codes(claims["sub"], body.code)

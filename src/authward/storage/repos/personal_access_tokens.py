@@ -57,3 +57,13 @@ async def touch_last_used(session: AsyncSession, token_id: uuid.UUID, now: datet
     await session.execute(
         update(PersonalAccessToken).where(PersonalAccessToken.id == token_id).values(last_used_at=now)
     )
+
+
+async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> int:
+    """Revoke every live PAT of the user (a password reset or change); how many were live."""
+    result = await session.execute(
+        update(PersonalAccessToken)
+        .where(PersonalAccessToken.user_id == user_id, PersonalAccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -186,7 +187,7 @@ async def test_oversized_bodies(client):
         assert_error(response, 413, "payload-too-large")
         assert await snapshot(client) == before
     # under the limit, chunked is fine
-    body = json.dumps(signup_body(options={"metadata": {"blob": "x" * 30_000}})).encode()
+    body = json.dumps(signup_body(options={"metadata": {"blob": "x" * 15_000}})).encode()  # 4 chunks
     response = await client.post(SIGN_UP, content=chunks(body, 4096), headers={"content-type": "application/json"})
     assert response.status_code == 200, response.text
 
@@ -366,3 +367,40 @@ BAD_AUTHORIZATION = [b"Bearer", b"Bearer ", b"Basic YWRhOnB3", b"Bearer not.a.jw
 async def test_bad_authorization_headers(client):
     for header in BAD_AUTHORIZATION:
         await assert_refused(client, "GET", "/v1/user", 401, "unauthenticated-user", headers={"authorization": header})
+
+
+# --- metadata bounds --------------------------------------------------------------------------------
+
+METADATA_MAX_BYTES = 16 * 1024  # as compact JSON; Auth0's bound on user_metadata
+
+
+def metadata_of_size(size: int) -> dict[str, str]:
+    """A metadata object whose compact JSON is exactly `size` bytes."""
+    return {"blob": "x" * (size - len('{"blob":""}'))}
+
+
+async def test_metadata_is_bounded_everywhere_it_is_taken(make_client):
+    """Larger than 16 KiB (yet inside the 64 KiB body limit), or numbers no store keeps: a 400, nothing written,
+    on sign-up, anonymous sign-in and PAT creation alike; exactly 16 KiB is kept whole."""
+    client = await make_client(anonymous_users_enabled=True)
+    session = await session_for(client, "owner@example.com")
+    bearer = {"authorization": f"Bearer {session['accessToken']}"}
+    expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    too_big, huge_number = metadata_of_size(METADATA_MAX_BYTES + 1), {"n": 2 ** 70}
+    cases = []
+    for metadata in (too_big, huge_number, {"deep": {"deeper": [huge_number]}}):
+        cases.append(as_json(SIGN_UP, signup_body(options={"metadata": metadata})))
+        cases.append(as_json("/v1/signin/anonymous", {"metadata": metadata}))
+        cases.append(("/v1/pat", "pat", {"json": {"expiresAt": expires, "metadata": metadata}, "headers": bearer}))
+    await assert_all_refused(client, cases)
+
+    at_bound = metadata_of_size(METADATA_MAX_BYTES)
+    response = await sign_up(client, "bound@example.com", metadata=at_bound)
+    assert response.status_code == 200, response.text[:200]
+    assert response.json()["session"]["user"]["metadata"] == at_bound
+    anonymous = await client.post("/v1/signin/anonymous", json={"metadata": at_bound})
+    assert anonymous.status_code == 200, anonymous.text[:200]
+    pat = await client.post("/v1/pat", json={"expiresAt": expires, "metadata": at_bound}, headers=bearer)
+    assert pat.status_code == 200, pat.text[:200]
+    listed = (await client.get("/v1/pat", headers=bearer)).json()["personalAccessTokens"]
+    assert [token["metadata"] for token in listed] == [at_bound]

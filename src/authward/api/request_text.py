@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 _MAX_DEPTH = 64
+
+METADATA_MAX_BYTES = 16 * 1024
+"""Auth0's bound on `user_metadata`: it keeps a user row, and every answer that carries it, small."""
 
 
 def check_request_text(value: Any, depth: int = 0) -> None:
@@ -31,3 +36,14 @@ def check_request_text(value: Any, depth: int = 0) -> None:
     elif isinstance(value, list):
         for item in value:
             check_request_text(item, depth + 1)
+
+
+def check_metadata_size(value: dict[str, Any]) -> dict[str, Any]:
+    """Raise ValueError if a metadata object is larger than `METADATA_MAX_BYTES` as compact JSON."""
+    try:
+        size = len(orjson.dumps(value))
+    except TypeError:  # JSON allows any integer; orjson, like PostgreSQL's jsonb bigint casts, stops at 64 bits
+        raise ValueError("metadata numbers must be integers within 64 bits or floats") from None
+    if size > METADATA_MAX_BYTES:
+        raise ValueError(f"metadata must be at most {METADATA_MAX_BYTES} bytes as JSON (this is {size})")
+    return value

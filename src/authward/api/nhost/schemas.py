@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from authward.api.request_text import check_request_text
+from authward.api.request_text import check_metadata_size, check_request_text
 
 
 class StrictModel(BaseModel):
@@ -21,12 +21,16 @@ class StrictModel(BaseModel):
         return data
 
 
+Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata_size)]
+"""A user's or token's free-form `metadata`: any JSON object, at most `METADATA_MAX_BYTES` as compact JSON."""
+
+
 class SignUpOptions(StrictModel):
     allowedRoles: list[str] | None = None
     defaultRole: str | None = None
     displayName: str | None = Field(default=None, max_length=32)
     locale: str | None = Field(default=None, min_length=2, max_length=3)
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
     redirectTo: str | None = Field(default=None, max_length=2048)
 
 

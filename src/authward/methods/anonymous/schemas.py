@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from authward.api.nhost.schemas import SignUpOptions, StrictModel
+from authward.api.nhost.schemas import Metadata, SignUpOptions, StrictModel
 
 
 class SignInAnonymousRequest(StrictModel):
     displayName: str | None = None  # <= 32, checked in code (valid_display_name)
     locale: str | None = Field(default=None, min_length=2, max_length=3)
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
 
 
 class UserDeanonymizeRequest(StrictModel):

@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from authward.api.nhost.schemas import StrictModel
+from authward.api.nhost.schemas import Metadata, StrictModel
 
 
 class CreatePATRequest(StrictModel):
     expiresAt: AwareDatetime
-    metadata: dict[str, Any] | None = None
+    metadata: Metadata | None = None
 
 
 class CreatePATResponse(BaseModel):

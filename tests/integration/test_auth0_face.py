@@ -87,6 +87,13 @@ async def test_signup_answers_the_auth0_user_and_auth0_errors(api: httpx.AsyncCl
     assert short.json()["code"] == "invalid_password"
     assert (await signup(api, client[0], "c@example.com", connection="Other")).json()["code"] == "invalid_connection"
     assert (await signup(api, "aw_unknown", "d@example.com")).status_code == 401
+    # Auth0's bounds on user_metadata: ten string properties, names <= 100 and values <= 500 characters
+    for metadata in ({f"k{n}": "v" for n in range(11)}, {"k" * 101: "v"}, {"plan": "v" * 501}, {"plan": 1}):
+        refused = await signup(api, client[0], "e@example.com", user_metadata=metadata)
+        assert refused.status_code == 400 and refused.json()["code"] == "invalid_signup", (metadata, refused.text)
+    at_bounds = {"k" * 100: "v" * 500, **{f"k{n}": "v" for n in range(9)}}
+    kept = await signup(api, client[0], "e@example.com", user_metadata=at_bounds)
+    assert kept.status_code == 200 and kept.json()["user_metadata"] == at_bounds
 
 
 async def test_change_password_mails_a_reset_link_and_answers_text(api: httpx.AsyncClient) -> None:

@@ -5,7 +5,7 @@ Errors here are Auth0's own shape, `{name, code, description, statusCode}`, whic
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -47,7 +47,9 @@ class SignupBody(_Body):
     name: str | None = Field(default=None, max_length=300)
     nickname: str | None = Field(default=None, max_length=300)
     picture: str | None = Field(default=None, max_length=2048)
-    user_metadata: dict[str, str] | None = Field(default=None, max_length=10)  # Auth0: <= 10 string properties
+    # Auth0's rule: at most ten properties, names of at most 100 characters, string values of at most 500.
+    user_metadata: dict[Annotated[str, Field(max_length=100)], Annotated[str, Field(max_length=500)]] | None = Field(
+        default=None, max_length=10)
 
 
 class ChangePasswordBody(_Body):

@@ -92,6 +92,17 @@ class _BadBody(Exception):
     pass
 
 
+PROFILE_FIELDS = {"given_name", "family_name", "name", "nickname", "picture", "username"}
+"""The sign-up's profile fields: echoed in the answer, and (all but `name`, the display name) kept in metadata."""
+
+
+def _unknown_connection(core: Core, connection: str) -> Response | None:
+    """Auth0's answer for a connection other than the one database connection, or None."""
+    if connection != core.settings.auth0.database_connection:
+        return auth0_error("invalid_connection", f"Unknown connection {connection}")
+    return None
+
+
 @router.post("/dbconnections/signup", operation_id="auth0Signup", responses=SIGNUP_ERRORS)
 async def signup(request: Request, core: Core = Depends(get_core),
                  passwords: PasswordService = Depends(provide(PasswordService))) -> Response:
@@ -99,16 +110,14 @@ async def signup(request: Request, core: Core = Depends(get_core),
         body: SignupBody = await _json(request, SignupBody)
     except _BadBody as exc:
         return auth0_error("invalid_signup", str(exc))
-    if body.connection != core.settings.auth0.database_connection:
-        return auth0_error("invalid_connection", f"Unknown connection {body.connection}")
+    if (unknown := _unknown_connection(core, body.connection)) is not None:
+        return unknown
     async with core.db.read() as session:
         if await clients_repo.get(session, body.client_id) is None:
             return auth0_error("invalid_client", "Unknown client_id", 401)
     display = body.name or " ".join(p for p in (body.given_name, body.family_name) if p) or body.nickname
-    metadata: dict[str, Any] = dict(body.user_metadata or {})
-    for key in ("given_name", "family_name", "nickname", "username", "picture"):
-        if getattr(body, key) is not None:
-            metadata[key] = getattr(body, key)
+    profile = body.model_dump(include=PROFILE_FIELDS, exclude_none=True)
+    metadata: dict[str, Any] = {**(body.user_metadata or {}), **{k: v for k, v in profile.items() if k != "name"}}
     picture = body.picture if body.picture and body.picture.startswith("https://") else None
     options = ProfileOptions(display_name=display[:32] if display else None, metadata=metadata, avatar_url=picture)
     try:
@@ -118,9 +127,7 @@ async def signup(request: Request, core: Core = Depends(get_core),
         return auth0_error(code, description)
     user = result.user
     answer: dict[str, Any] = {"_id": str(user.id), "email": user.email, "email_verified": user.email_verified}
-    for key in ("given_name", "family_name", "name", "nickname", "picture", "username"):
-        if getattr(body, key) is not None:
-            answer[key] = getattr(body, key)
+    answer.update(profile)
     if body.user_metadata:
         answer["user_metadata"] = body.user_metadata
     return Response(orjson.dumps(answer), media_type="application/json")
@@ -134,8 +141,8 @@ async def change_password(request: Request, core: Core = Depends(get_core),
         body: ChangePasswordBody = await _json(request, ChangePasswordBody)
     except _BadBody as exc:
         return auth0_error("invalid_request", str(exc))
-    if body.connection != core.settings.auth0.database_connection:
-        return auth0_error("invalid_connection", f"Unknown connection {body.connection}")
+    if (unknown := _unknown_connection(core, body.connection)) is not None:
+        return unknown
     try:
         await reset.request_reset(body.email, None)
     except AuthError as exc:

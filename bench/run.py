@@ -1,13 +1,21 @@
-"""Throughput of the hot routes on one core: `make bench`.
+"""`make bench`: the hot routes on SQLite and PostgreSQL, each beside its limit measured in the same run.
 
-The server runs pinned to CPU 0 (one worker, SQLite, real argon2id parameters); wrk runs on CPU 1.
-Besides wrk's req/s, the server process's own CPU time per request is reported ("req/s/core" is its
-inverse): it stays meaningful on a machine shared with other work, where wall-clock req/s does not.
-Figures go to stdout and bench/results/latest.json; they are measurements, never test assertions.
+The server runs pinned to CPU 0 (`authward serve`, one worker unless BENCH_WORKERS), wrk on CPU 1. Every
+figure stands beside the limit it should approach, measured on CPU 0 in this run, because machines and
+their neighbours differ: the raw-ASGI floor for reads, JWT signs/s with the server's algorithm for
+token issuing, argon2id hashes/s with the server's parameters for password routes. Printed as a table
+and written to bench/results/latest.json (and a dated copy). Figures, never test assertions.
+
+Environment: BENCH_DURATION (8s per route), BENCH_USERS (1000 loaded in bulk; 1000000 for the scale
+run), BENCH_ROUTES (comma-separated subset of user, verify, refresh, client, signin, signup, sdk),
+BENCH_BACKENDS (sqlite,postgres), BENCH_POSTGRES_URL (an admin URL; a database is created and
+dropped), BENCH_WORKERS (1), BENCH_JWT_ALGORITHM (ES256).
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 import os
 import re
@@ -17,15 +25,46 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 BENCH = Path(__file__).resolve().parent
-AUTHWARD = str(Path(sys.executable).parent / "authward")
-DURATION = os.environ.get("BENCH_DURATION", "10s")
-CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+BIN = Path(sys.executable).parent
+DURATION = os.environ.get("BENCH_DURATION", "8s")
+USERS = int(os.environ.get("BENCH_USERS", "1000"))
+TOKEN_USERS = 200  # GET /user round-robins over this many users' tokens
+CHAINS = 16  # concurrent refresh-token chains (one wrk connection each)
+ROUTES = set(os.environ.get("BENCH_ROUTES", "user,verify,refresh,client,signin,signup,sdk").split(","))
+BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgres").split(",")
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+ALGORITHM = os.environ.get("BENCH_JWT_ALGORITHM", "ES256")
+HASH_PARAMS = ("2", "19456", "1")  # the server's defaults: time cost, memory KiB, parallelism
 PASSWORD = "correct horse battery staple"
+PINNED = shutil.which("taskset") is not None
+
+
+@dataclass
+class Figure:
+    route: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    limit_name: str
+    limit: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.rps / self.limit if self.limit else float("nan")
+
+
+def on_core(core: int, cmd: list[str]) -> list[str]:
+    return ["taskset", "-c", str(core), *cmd] if PINNED else cmd
 
 
 def free_port() -> int:
@@ -34,104 +73,275 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(workdir: Path, database_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHWARD_")}
-    env.update(AUTHWARD_PORT=str(port), AUTHWARD_DATABASE_URL=database_url, AUTHWARD_LOG_LEVEL="warning",
-               AUTHWARD_DATA_DIR=str(workdir / "data"), AUTHWARD_PUBLIC_URL=f"http://127.0.0.1:{port}",
-               AUTHWARD_EMAIL_VERIFICATION_REQUIRED="false")  # the bench user signs in at once
-    cmd = [AUTHWARD, "serve"]
-    if shutil.which("taskset"):
-        cmd = ["taskset", "-c", "0", *cmd]
-    proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
+def wait_healthy(url: str) -> None:
+    for _ in range(600):
         try:
             if httpx.get(url + "/healthz").status_code == 200:
-                return proc, url
+                return
         except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of the server process: cost per request, robust to a busy machine."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-SERVER_PID = 0
-
-
-def wrk(url: str, script: str | None, env: dict[str, str], connections: int = CONNECTIONS,
-        threads: int = 2) -> dict[str, float]:
+def wrk(url: str, script: str | None, env: dict[str, str], connections: int = 16, threads: int = 1) -> dict[str, Any]:
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", DURATION, "--latency"]
     if script:
         cmd += ["-s", str(BENCH / "lua" / script)]
-    if shutil.which("taskset"):
-        cmd = ["taskset", "-c", "1", *cmd]
-    cpu_before = cpu_seconds(SERVER_PID)
-    out = subprocess.run([*cmd, url], env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
-    cpu_used = cpu_seconds(SERVER_PID) - cpu_before
+    out = subprocess.run(on_core(1, [*cmd, url]), env={**os.environ, **env}, capture_output=True, text=True,
+                         check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"50%\s+([\d.]+)(\w+)", out)
-    p99 = re.search(r"99%\s+([\d.]+)(\w+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    cpu_us = cpu_used / total * 1e6 if total else float("nan")
-    return {"rps": rps, "p50": _ms(p50), "p99": _ms(p99), "errors": int(non2xx.group(1)) if non2xx else 0,
-            "cpu_us_per_req": cpu_us, "rps_per_core": 1e6 / cpu_us if cpu_us else float("nan")}
+    errors = int(non2xx.group(1)) if non2xx else 0
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return {"rps": rps, "p50_ms": _ms(re.search(r"50%\s+([\d.]+)(\w+)", out)),
+            "p99_ms": _ms(re.search(r"99%\s+([\d.]+)(\w+)", out)), "errors": errors}
 
 
 def _ms(match: re.Match[str] | None) -> float:
     if match is None:
         return float("nan")
-    value, unit = float(match.group(1)), match.group(2)
-    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[match.group(2)]
+
+
+def measure_limit(*args: str) -> float:
+    out = subprocess.run(on_core(0, [sys.executable, str(BENCH / "limits.py"), *args]), capture_output=True,
+                         text=True, check=True).stdout
+    return float(json.loads(out))
+
+
+def measure_floor() -> float:
+    """Raw ASGI req/s under uvicorn on CPU 0, with the loop and HTTP parser `authward serve` uses."""
+    port = free_port()
+    proc = subprocess.Popen(on_core(0, [str(BIN / "uvicorn"), "floor_app:app", "--port", str(port),
+                                        "--log-level", "warning", "--no-access-log", "--app-dir", str(BENCH)]),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy_any(f"http://127.0.0.1:{port}/")
+        return float(wrk(f"http://127.0.0.1:{port}/", None, {})["rps"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def wait_healthy_any(url: str) -> None:
+    for _ in range(300):
+        try:
+            httpx.get(url)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start")
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of the server: the process and its workers."""
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        status = Path(f"/proc/{candidate}/status")
+        if status.exists():
+            match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
+            total += int(match.group(1)) if match else 0
+    return total / 1024
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            found += [int(child), *_children(int(child))]
+    return found
+
+
+class Server:
+    """`authward serve` on one database, pinned to CPU 0 (unless several workers share both cores)."""
+
+    def __init__(self, workdir: Path, database_url: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHWARD_")}
+        huge = "1000000000/minute"
+        self.env.update(
+            AUTHWARD_PORT=str(self.port), AUTHWARD_DATABASE_URL=database_url, AUTHWARD_LOG_LEVEL="warning",
+            AUTHWARD_DATA_DIR=str(workdir / "data"), AUTHWARD_PUBLIC_URL=self.url, AUTHWARD_WORKERS=str(WORKERS),
+            AUTHWARD_JWT_ALGORITHM=ALGORITHM, AUTHWARD_EMAIL_VERIFICATION_REQUIRED="false",
+            # the limits stay on (their cost is part of each request) but out of the way of one client IP
+            AUTHWARD_RATELIMIT_PASSWORD_SIGNIN=huge, AUTHWARD_RATELIMIT_SIGNUP=huge, AUTHWARD_RATELIMIT_REFRESH=huge,
+            AUTHWARD_RATELIMIT_OAUTH_TOKEN=huge, AUTHWARD_RATELIMIT_SIGNIN=huge,
+        )
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def cli(self, *args: str) -> str:
+        return subprocess.run([str(BIN / "authward"), *args], env=self.env, cwd=self.workdir, capture_output=True,
+                              text=True, check=True).stdout
+
+    def start(self) -> None:
+        cmd = [str(BIN / "authward"), "serve"]
+        self.proc = subprocess.Popen(cmd if WORKERS > 1 else on_core(0, cmd), env=self.env, cwd=self.workdir,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_healthy(self.url)
+
+    def stop(self) -> float:
+        assert self.proc is not None
+        rss = rss_mib(self.proc.pid)
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        return rss
+
+
+def sign_in_many(url: str, count: int) -> list[dict[str, Any]]:
+    async def run() -> list[dict[str, Any]]:
+        async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+            async def one(n: int) -> dict[str, Any]:
+                answer = await http.post("/v1/signin/email-password",
+                                         json={"email": f"bench-{n}@example.com", "password": PASSWORD})
+                answer.raise_for_status()
+                return dict(answer.json()["session"])
+            return list(await asyncio.gather(*(one(n) for n in range(count))))
+    return asyncio.run(run())
+
+
+def bench_backend(name: str, database_url: str, limits: dict[str, float], workdir: Path) -> dict[str, Any]:
+    server = Server(workdir, database_url)
+    server.cli("migrate")
+    began = time.perf_counter()
+    subprocess.run([sys.executable, str(BENCH / "load_users.py"), database_url, str(USERS)], env=server.env,
+                   check=True)
+    load_seconds = time.perf_counter() - began
+    client = json.loads(server.cli("clients", "create", "--name", "bench", "--grant", "client_credentials",
+                                   "--audience", "https://api.example.com", "--json"))
+    server.start()
+    figures: list[Figure] = []
+    try:
+        sessions = sign_in_many(server.url, max(TOKEN_USERS, CHAINS))
+        tokens_file = workdir / "tokens.txt"
+        tokens_file.write_text("\n".join(s["accessToken"] for s in sessions[:TOKEN_USERS]) + "\n")
+        access = sessions[0]["accessToken"]
+        floor, signs, hashes = limits["floor"], limits["jwt"], limits["argon2"]
+
+        def run(key: str, route: str, limit_name: str, limit: float, path: str, script: str | None,
+                env: dict[str, str], **kw: Any) -> None:
+            if key in ROUTES:
+                figures.append(Figure(route, limit_name=limit_name, limit=limit,
+                                      **wrk(server.url + path, script, env, **kw)))
+
+        run("user", f"GET /user ({TOKEN_USERS} users)", "raw ASGI", floor, "/v1/user", "bearer_many.lua",
+            {"TOKENS_FILE": str(tokens_file)})
+        run("verify", "POST /token/verify", "raw ASGI", floor, "/v1/token/verify", "post_json.lua",
+            {"BODY": json.dumps({"token": access})})
+        run("refresh", f"POST /token (rotation, {CHAINS} chains)", f"{ALGORITHM} signs", signs, "/v1/token",
+            "refresh_chain.lua", {"TOKENS": ",".join(s["refreshToken"] for s in sessions[:CHAINS])},
+            connections=CHAINS, threads=CHAINS)
+        basic = base64.b64encode(f"{client['client_id']}:{client['client_secret']}".encode()).decode()
+        run("client", "POST /oauth/token (client_credentials)", f"{ALGORITHM} signs", signs, "/oauth/token",
+            "client_credentials.lua", {"BASIC": basic})
+        signin_body = '{"email":"bench-%s@example.com","password":"' + PASSWORD + '"}'
+        run("signin", "POST /signin/email-password", "argon2id hashes", hashes, "/v1/signin/email-password",
+            "post_many.lua", {"BODY": signin_body, "USERS": str(USERS)}, connections=4)
+        signup_body = '{"email":"new-%s@example.com","password":"' + PASSWORD + '"}'
+        run("signup", "POST /signup/email-password", "argon2id hashes", hashes, "/v1/signup/email-password",
+            "post_many.lua", {"BODY": signup_body, "UNIQUE": "1", "RUN": f"{name}{int(time.time())}"},
+            connections=4)
+        if "sdk" in ROUTES:
+            figures.append(Figure("SDK TokenVerifier.verify (local)", measure_limit("verifier", server.url, access),
+                                  float("nan"), float("nan"), 0, f"{ALGORITHM} signs", signs))
+    finally:
+        rss = server.stop()
+    size = _database_size(database_url)
+    return {"figures": [asdict(f) | {"ratio": f.ratio} for f in figures], "rss_mib": rss, "users": USERS,
+            "load_seconds": load_seconds, "database_mib": size}
+
+
+def _database_size(url: str) -> float:
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*")) / 2**20
+    import asyncpg  # type: ignore[import-untyped]
+
+    async def size() -> float:
+        conn = await asyncpg.connect(url)
+        try:
+            return float(await conn.fetchval("SELECT pg_database_size(current_database())")) / 2**20
+        finally:
+            await conn.close()
+    return asyncio.run(size())
+
+
+def postgres_database() -> tuple[str, str] | None:
+    """Create an empty database for the run: (its URL, its name), or None when PostgreSQL is not there."""
+    import asyncpg
+
+    name = f"authward_bench_{os.getpid()}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+    try:
+        asyncio.run(create())
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"PostgreSQL not reachable at {POSTGRES_ADMIN} ({exc}): skipped", file=sys.stderr)
+        return None
+    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
+
+
+def drop_postgres(name: str) -> None:
+    import asyncpg
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+    asyncio.run(drop())
+
+
+def print_table(title: str, result: dict[str, Any]) -> None:
+    print(f"\n{title}: {result['users']:,} users (loaded in {result['load_seconds']:.1f} s), "
+          f"database {result['database_mib']:.1f} MiB, server RSS after the run {result['rss_mib']:.0f} MiB")
+    rows = result["figures"]
+    width = max(len(r["route"]) for r in rows) if rows else 10
+    print(f"{'route':<{width}}  {'req/s':>8}  {'p50 ms':>7}  {'p99 ms':>7}  {'errors':>6}  "
+          f"{'limit (same core, same run)':>30}  {'ratio':>6}")
+    for r in rows:
+        limit = f"{r['limit_name']} {r['limit']:,.0f}/s"
+        print(f"{r['route']:<{width}}  {r['rps']:>8,.0f}  {r['p50_ms']:>7.2f}  {r['p99_ms']:>7.2f}  "
+              f"{r['errors']:>6}  {limit:>30}  {r['ratio']:>6.2f}")
 
 
 def main() -> None:
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
-    results: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        # BENCH_DATABASE_URL: an empty PostgreSQL database, e.g. postgresql://postgres@127.0.0.1:5432/bench
-        proc, url = start_server(workdir, os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}")
-        global SERVER_PID
-        SERVER_PID = proc.pid
-        try:
-            with httpx.Client(base_url=url, timeout=30) as http:
-                http.post("/v1/signup/email-password", json={"email": "bench@example.com", "password": PASSWORD})
-                sessions = [
-                    http.post("/v1/signin/email-password",
-                              json={"email": "bench@example.com", "password": PASSWORD}).json()["session"]
-                    for _ in range(8)
-                ]
-            access = sessions[0]["accessToken"]
-            results["GET /healthz"] = wrk(url + "/healthz", None, {})
-            results["GET /.well-known/jwks.json"] = wrk(url + "/.well-known/jwks.json", None, {})
-            results["GET /v1/user"] = wrk(url + "/v1/user", "bearer_get.lua", {"TOKEN": access})
-            results["POST /v1/token/verify"] = wrk(url + "/v1/token/verify", "post_json.lua",
-                                                   {"BODY": json.dumps({"token": access})})
-            results["POST /v1/token (rotation, 8 chains)"] = wrk(
-                url + "/v1/token", "refresh_chain.lua",
-                {"TOKENS": ",".join(s["refreshToken"] for s in sessions)}, connections=8, threads=8)
-            results["POST /v1/signin/email-password"] = wrk(
-                url + "/v1/signin/email-password", "post_json.lua",
-                {"BODY": json.dumps({"email": "bench@example.com", "password": PASSWORD})}, connections=8)
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
-    width = max(len(k) for k in results)
-    print(f"{'route':<{width}}  {'req/s':>8}  {'p50 ms':>7}  {'p99 ms':>7}  {'non-2xx':>7}  {'CPU us/req':>10}  "
-          f"{'req/s/core':>10}")
-    for name, r in results.items():
-        print(f"{name:<{width}}  {r['rps']:>8.0f}  {r['p50']:>7.2f}  {r['p99']:>7.2f}  {int(r['errors']):>7}  "
-              f"{r['cpu_us_per_req']:>10.0f}  {r['rps_per_core']:>10.0f}")
+    limits = {"floor": measure_floor(), "jwt": measure_limit("jwt", ALGORITHM),
+              "argon2": measure_limit("argon2", *HASH_PARAMS)}
+    print(f"limits on CPU 0: raw ASGI {limits['floor']:,.0f} req/s, {ALGORITHM} {limits['jwt']:,.0f} signs/s, "
+          f"argon2id (t={HASH_PARAMS[0]}, m={HASH_PARAMS[1]} KiB, p={HASH_PARAMS[2]}) {limits['argon2']:,.1f} hashes/s")
+    results: dict[str, Any] = {"limits": limits, "workers": WORKERS, "algorithm": ALGORITHM, "duration": DURATION}
+    for backend in BACKENDS:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            if backend == "sqlite":
+                results["sqlite"] = bench_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", limits, workdir)
+            else:
+                created = postgres_database()
+                if created is None:
+                    continue
+                try:
+                    results["postgres"] = bench_backend("postgres", created[0], limits, workdir)
+                finally:
+                    drop_postgres(created[1])
+            print_table(f"{backend} ({WORKERS} worker{'s' if WORKERS > 1 else ''}, {ALGORITHM})", results[backend])
     out = BENCH / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    text = json.dumps(results, indent=2)
+    (out / "latest.json").write_text(text)
+    (out / time.strftime("%Y%m%d-%H%M%S.json")).write_text(text)
 
 
 if __name__ == "__main__":

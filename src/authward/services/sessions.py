@@ -17,6 +17,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +36,12 @@ from authward.storage.repos import users as users_repo
 
 # How far a chain of rotations inside the reuse interval is followed to its live end.
 MAX_SUCCESSOR_WALK = 16
+# `last_seen` is a day-to-day figure: a refresh writes it when it is older than this, not on every rotation.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+class _NotTheCommonCase(Exception):
+    """The fast rotation found something other than a live token of a usable user: undo, take the full path."""
 
 
 @dataclass(frozen=True)
@@ -158,11 +165,60 @@ class SessionService:
         client's refresh token works only with that client's authentication. `scopes` narrows the
         family's scopes (never widens: `invalid_scope`).
         """
+        if scopes is None:
+            issued = await self._rotate_live(token, client_id, access_ttl)
+            if issued is not None:
+                return issued
         async with self._db.write() as session:
             outcome = await self.rotate(session, token, client_id=client_id, scopes=scopes, access_ttl=access_ttl)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
+
+    async def _rotate_live(self, token: str, client_id: str | None, access_ttl: int | None) -> IssuedSession | None:
+        """The common refresh (a live token, a usable user) as one conditional UPDATE and one INSERT.
+
+        Anything else (reuse, revoked, expired, a refused user) rolls back and answers None: `_rotate`
+        then tells what it is. The token is signed after the commit, outside SQLite's write lock.
+        """
+        now = self._clock()
+        try:
+            async with self._db.write_connection() as conn:
+                parent = await tokens_repo.claim_active(conn, hash_secret(token), client_id, now)
+                if parent is None:
+                    raise _NotTheCommonCase
+                user = await users_repo.view_on(conn, parent.user_id)
+                if user is None or self._policy.refusal(user) is not None:
+                    raise _NotTheCommonCase
+                successor = self.successor_of(token)
+                child = self._successor_row(parent, successor, now, parent.scopes)
+                await tokens_repo.insert_row(conn, child)
+                if user.last_seen is None or now - user.last_seen >= LAST_SEEN_RESOLUTION:
+                    await users_repo.touch_last_seen_on(conn, user.id, now)
+        except _NotTheCommonCase:
+            return None
+        return self._session(user, RefreshToken(**child), successor, now, access_ttl=access_ttl)
+
+    def _successor_row(self, parent: Any, successor: str, now: datetime, scopes: list[str] | None) -> dict[str, Any]:
+        """The column values of `parent`'s successor (same family, same grant, a sliding expiry)."""
+        return {
+            "id": uuid.uuid4(),
+            "family_id": parent.family_id,
+            "parent_id": parent.id,
+            "user_id": parent.user_id,
+            "token_hash": hash_secret(successor),
+            "status": "active",
+            "created_at": now,
+            "expires_at": self._sliding_expiry(now, parent.family_expires_at),
+            "family_expires_at": parent.family_expires_at,
+            "rotated_at": None,
+            "amr": parent.amr,
+            "auth_time": parent.auth_time,
+            "user_agent": parent.user_agent,
+            "client_id": parent.client_id,
+            "scopes": scopes,
+            "audience": parent.audience,
+        }
 
     async def rotate(
         self, session: AsyncSession, token: str, *, client_id: str | None = None, scopes: list[str] | None = None,
@@ -201,23 +257,8 @@ class SessionService:
         self, session: AsyncSession, parent: RefreshToken, token: str, user: User, now: datetime, ask: _Rotation
     ) -> IssuedSession:
         successor = self.successor_of(token)
-        child = RefreshToken(
-            id=uuid.uuid4(),
-            family_id=parent.family_id,
-            parent_id=parent.id,
-            user_id=parent.user_id,
-            token_hash=hash_secret(successor),
-            status="active",
-            created_at=now,
-            expires_at=self._sliding_expiry(now, parent.family_expires_at),
-            family_expires_at=parent.family_expires_at,
-            amr=parent.amr,
-            auth_time=parent.auth_time,
-            user_agent=parent.user_agent,
-            client_id=parent.client_id,
-            scopes=list(ask.scopes) if ask.scopes is not None else parent.scopes,
-            audience=parent.audience,
-        )
+        scopes = list(ask.scopes) if ask.scopes is not None else parent.scopes
+        child = RefreshToken(**self._successor_row(parent, successor, now, scopes))
         await tokens_repo.add(session, child)
         await users_repo.touch_last_seen(session, user.id, now)
         return self._session(user, child, successor, now, access_ttl=ask.access_ttl)

@@ -4,11 +4,38 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Row, Table, bindparam, delete, func, insert, literal_column, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from authward.storage.models import RefreshToken
+
+_TABLE = cast(Table, RefreshToken.__table__)
+_C = _TABLE.c
+# The family's advisory-lock key computed by PostgreSQL itself (equal to `_lock_key`): the low 64 bits
+# of the UUID as a signed bigint, so one statement finds a token and locks its family.
+_FAMILY_LOCK_KEY: ColumnElement[int] = literal_column(
+    "('x' || right(replace(CAST(family_id AS text), '-', ''), 16))::bit(64)::bigint"
+)
+_LOCK_FAMILY_OF_HASH = select(func.pg_advisory_xact_lock(_FAMILY_LOCK_KEY)).select_from(_TABLE).where(
+    _C.token_hash == bindparam("token_hash")
+)
+
+
+def _claim_statement(first_party: bool) -> Any:
+    owner = _C.client_id.is_(None) if first_party else _C.client_id == bindparam("b_client")
+    return (
+        update(_TABLE)
+        .where(_C.token_hash == bindparam("b_hash"), _C.status == "active", _C.expires_at > bindparam("b_now"), owner)
+        .values(status="rotated", rotated_at=bindparam("b_now"))
+        .returning(*_C)
+    )
+
+
+_CLAIM_FIRST_PARTY = _claim_statement(first_party=True)
+_CLAIM_OF_CLIENT = _claim_statement(first_party=False)
+_INSERT = insert(_TABLE)
 
 
 async def add(session: AsyncSession, token: RefreshToken) -> RefreshToken:
@@ -49,8 +76,30 @@ async def lock_family(session: AsyncSession, family_id: uuid.UUID) -> bool:
 
 
 def _lock_key(family_id: uuid.UUID) -> int:
-    """A signed 64-bit key for PostgreSQL's advisory locks."""
-    return (family_id.int & ((1 << 64) - 1)) - (1 << 63)
+    """A signed 64-bit key for PostgreSQL's advisory locks: the UUID's low 64 bits, two's complement."""
+    low = family_id.int & ((1 << 64) - 1)
+    return low - (1 << 64) if low >= (1 << 63) else low
+
+
+async def claim_active(
+    conn: AsyncConnection, token_hash: str, client_id: str | None, now: datetime
+) -> Row[Any] | None:
+    """Mark the live token `token_hash` of `client_id` rotated and return its row: one conditional UPDATE.
+
+    None when no active, unexpired token of that owner has this hash (a reuse, a revoked or unknown
+    token: the caller's slower path tells which). On PostgreSQL the family's lock (`lock_family`) is
+    taken first, in the statement that finds the token.
+    """
+    if conn.dialect.name == "postgresql":
+        if (await conn.execute(_LOCK_FAMILY_OF_HASH, {"token_hash": token_hash})).first() is None:
+            return None
+    statement = _CLAIM_FIRST_PARTY if client_id is None else _CLAIM_OF_CLIENT
+    params = {"b_hash": token_hash, "b_now": now, "b_client": client_id}
+    return (await conn.execute(statement, params)).first()
+
+
+async def insert_row(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(_INSERT, values)
 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> int:

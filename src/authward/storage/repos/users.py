@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from authward.storage.db import Database
 from authward.storage.models import User
@@ -25,6 +25,11 @@ async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 async def get_view(db: Database, user_id: uuid.UUID) -> Any:
     """A read-only row of the user (attribute names as on User), or None: the hot path's read."""
     return await db.fetch_one(_VIEW, {"user_id": user_id})
+
+
+async def view_on(conn: AsyncConnection, user_id: uuid.UUID) -> Any:
+    """`get_view` inside a Core unit of work (`Database.write_connection`)."""
+    return (await conn.execute(_VIEW, {"user_id": user_id})).first()
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
@@ -51,6 +56,14 @@ async def set_password_hash(session: AsyncSession, user_id: uuid.UUID, password_
 
 async def touch_last_seen(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
     await session.execute(update(User).where(User.id == user_id).values(last_seen=now))
+
+
+_USERS = cast(Table, User.__table__)
+_TOUCH = update(_USERS).where(_USERS.c.id == bindparam("b_id")).values(last_seen=bindparam("b_now"))
+
+
+async def touch_last_seen_on(conn: AsyncConnection, user_id: uuid.UUID, now: datetime) -> None:
+    await conn.execute(_TOUCH, {"b_id": user_id, "b_now": now})
 
 
 async def get_by_phone(session: AsyncSession, phone_number: str) -> User | None:

@@ -1,0 +1,66 @@
+"""The limits each route is measured against, on the core the server runs on (`taskset -c 0`).
+
+    python bench/limits.py jwt ES256          JWT signs/s with the server's algorithm
+    python bench/limits.py argon2 2 19456 1   argon2id hashes/s with the server's parameters
+    python bench/limits.py verifier URL TOKEN the SDK's local TokenVerifier: verifications/s
+
+Each prints one JSON number: operations per second over about two seconds of work.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable
+
+
+def rate(operation: Callable[[], object], seconds: float = 2.0) -> float:
+    operation()  # warm
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        operation()
+        count += 1
+    return count / elapsed
+
+
+def jwt_signs(algorithm: str) -> float:
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    keys = {"RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+            "EdDSA": ed25519.Ed25519PrivateKey.generate}
+    key = keys[algorithm]()
+    claims = {"sub": str(uuid.uuid4()), "iss": "http://127.0.0.1", "iat": 1, "exp": 2, "amr": ["pwd"],
+              "https://hasura.io/jwt/claims": {"x-hasura-user-id": str(uuid.uuid4()),
+                                               "x-hasura-default-role": "user",
+                                               "x-hasura-allowed-roles": ["user", "me"]}}
+    return rate(lambda: jwt.encode(claims, key, algorithm=algorithm, headers={"kid": "k"}))  # type: ignore[arg-type]
+
+
+def argon2_hashes(time_cost: int, memory_kib: int, parallelism: int) -> float:
+    from argon2 import PasswordHasher, Type
+
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, hash_len=32,
+                            salt_len=16, type=Type.ID)
+    return rate(lambda: hasher.hash("correct horse battery staple"), seconds=3.0)
+
+
+def verifications(base_url: str, token: str) -> float:
+    from authward.client.verifier import TokenVerifier
+
+    verifier = TokenVerifier(f"{base_url}/.well-known/jwks.json")
+    return rate(lambda: verifier.verify(token))
+
+
+if __name__ == "__main__":
+    kind, *args = sys.argv[1:]
+    if kind == "jwt":
+        value = jwt_signs(args[0])
+    elif kind == "argon2":
+        value = argon2_hashes(int(args[0]), int(args[1]), int(args[2]))
+    else:
+        value = verifications(args[0], args[1])
+    print(json.dumps(value))

@@ -1,2 +1,0 @@
--- GET with a bearer access token (TOKEN env).
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")

@@ -9,6 +9,7 @@ import warnings
 from starlette.types import ASGIApp
 
 from authward.app import create_asgi
+from authward.memory import keep_large_blocks_unmapped
 from authward.settings import load_settings
 
 log = logging.getLogger("authward.settings")
@@ -16,6 +17,7 @@ log = logging.getLogger("authward.settings")
 
 def create_from_env() -> ASGIApp:
     """The app; unknown-option warnings are logged once, or not at all when `authward serve` printed them."""
+    keep_large_blocks_unmapped()  # each worker process: see authward/memory.py
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         settings = load_settings()

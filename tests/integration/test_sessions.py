@@ -224,3 +224,78 @@ async def test_unexpected_error_on_a_hot_route_is_a_json_500(client, monkeypatch
     response = await client.get("/v1/user", headers={"Authorization": f"Bearer {session['accessToken']}"})
     assert_error(response, 500, "internal-server-error")
     assert "database went away" not in response.text
+
+
+async def test_refresh_body_errors_are_answered_by_the_route(client):
+    """The hot POST layer takes only valid JSON bodies; every other body reaches FastAPI intact."""
+    session = await session_for(client)
+    assert_error(await client.post("/v1/token", json={"refreshToken": 5}), 400, "invalid-request")
+    assert_error(await client.post("/v1/token", json={"refreshToken": session["refreshToken"], "x": 1}),
+                 400, "invalid-request")
+    assert_error(await client.post("/v1/token", content=b'{"refreshToken": ', headers={"content-type":
+                                                                                      "application/json"}),
+                 400, "invalid-request")
+    # the same valid body under a charset parameter, and sent in chunks, is a refresh
+    async def chunks():
+        body = f'{{"refreshToken": "{session["refreshToken"]}"}}'.encode()
+        yield body[:10]
+        yield body[10:]
+
+    response = await client.post("/v1/token", content=chunks(),
+                                 headers={"content-type": "application/json; charset=utf-8"})
+    assert response.status_code == 200, response.text
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_verify_token_body_without_token_falls_back_to_the_header(client):
+    session = await session_for(client)
+    headers = {"Authorization": f"Bearer {session['accessToken']}"}
+    assert (await client.post("/v1/token/verify", json={}, headers=headers)).status_code == 200
+    assert_error(await client.post("/v1/token/verify", json={}), 401, "unauthenticated-user")
+    assert_error(await client.post("/v1/token/verify", json={"token": "nope"}), 401, "unauthenticated-user")
+
+
+async def test_refresh_writes_last_seen_once_a_minute(client):
+    """A rotation refreshes `last_seen` only when it is over a minute old (no write per refresh)."""
+    session = await session_for(client)
+    user_id = uuid.UUID(session["user"]["id"])
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    async with client.core.db.write() as s:
+        (await s.get(User, user_id)).last_seen = long_ago
+    body = (await refresh(client, session["refreshToken"])).json()
+    async with client.core.db.read() as s:
+        seen = (await s.get(User, user_id)).last_seen
+    assert seen > long_ago + timedelta(minutes=4)
+    await refresh(client, body["refreshToken"])
+    async with client.core.db.read() as s:
+        assert (await s.get(User, user_id)).last_seen == seen
+
+
+async def test_a_refused_refresh_changes_nothing(client):
+    """A disabled user's refresh rolls the rotation back: the token is still active, its family intact."""
+    session = await session_for(client)
+    user_id = uuid.UUID(session["user"]["id"])
+    async with client.core.db.write() as s:
+        (await s.get(User, user_id)).disabled = True
+    assert_error(await refresh(client, session["refreshToken"]), 401, "disabled-user")
+    async with client.core.db.read() as s:
+        rows = (await s.scalars(select(RefreshToken))).all()
+    assert [(row.status, row.rotated_at) for row in rows] == [("active", None)]
+    async with client.core.db.write() as s:
+        (await s.get(User, user_id)).disabled = False
+    assert (await refresh(client, session["refreshToken"])).status_code == 200
+
+
+async def test_family_lock_key_matches_the_databases(client):
+    """The advisory-lock key PostgreSQL computes from a family id is the one `lock_family` takes."""
+    from sqlalchemy import literal_column
+
+    from authward.storage.repos.refresh_tokens import _lock_key
+
+    if not client.core.db.url.startswith("postgres"):
+        return  # SQLite serialises writers without advisory locks
+    family_ids = [uuid.uuid4() for _ in range(50)] + [uuid.UUID(int=(1 << 64) - 1), uuid.UUID(int=1 << 63)]
+    async with client.core.db.read() as s:
+        for family_id in family_ids:
+            sql = f"('x' || right(replace(CAST(CAST('{family_id}' AS uuid) AS text), '-', ''), 16))::bit(64)::bigint"
+            assert await s.scalar(select(literal_column(sql))) == _lock_key(family_id)

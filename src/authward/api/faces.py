@@ -17,6 +17,8 @@ from authward.services.runtime import Built, Runtime
 from authward.settings import Settings
 
 HotHandler = Callable[[Runtime, Scope], Awaitable[Response]]
+# A hot POST gets the whole JSON body; None means "not the common case": FastAPI's route answers instead.
+HotPostHandler = Callable[[Runtime, Scope, bytes], Awaitable[Response | None]]
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Face:
     routers: Callable[[Settings], Sequence[APIRouter]]
     # GET paths answered before routing, by the very functions the face's documented routes call.
     hot_gets: Mapping[str, HotHandler] = field(default_factory=dict)
+    # POST paths with a JSON body answered before routing when the body is valid (errors go on to FastAPI).
+    hot_posts: Mapping[str, HotPostHandler] = field(default_factory=dict)
     # The face's own services (the OAuth provider's, say), built from the core services.
     build: Callable[[Core], Built] | None = None
     # Mounted (and built) at all, given the settings.

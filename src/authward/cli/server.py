@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -59,8 +60,6 @@ def serve(
     tls_key: Annotated[str | None, typer.Option(help="PEM private key of --tls-cert [AUTHWARD_TLS_KEY].")] = None,
 ) -> None:
     """Apply migrations and start the server."""
-    import uvicorn
-
     settings = _settings(config, host=host, port=port, workers=workers, database_url=database_url,
                          tls_cert=tls_cert, tls_key=tls_key)
     if config is not None:  # the workers build their settings from the environment
@@ -70,18 +69,10 @@ def serve(
     scheme = "https" if server.tls_cert else "http"
     err.print(f"authward listening on {scheme}://{server.host}:{server.port} ({settings.database.url.split('://')[0]})")
     _public_url_note(settings)
-    uvicorn.run(
-        "authward.asgi:create_from_env",
-        factory=True,
-        host=server.host,
-        port=server.port,
-        workers=server.workers,
-        log_level=server.log_level,
-        proxy_headers=False,
-        access_log=server.access_log,
-        ssl_certfile=str(server.tls_cert) if server.tls_cert else None,
-        ssl_keyfile=str(server.tls_key) if server.tls_key else None,
-    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # a clean process serves (see authward/serving.py); the same pid, so signals still reach it
+    os.execv(sys.executable, [sys.executable, "-m", "authward.serving"])  # noqa: S606 - our own interpreter
 
 
 def migrate(config: ConfigOption = None) -> None:

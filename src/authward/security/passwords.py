@@ -6,6 +6,7 @@ bcrypt hashes (imported users) are accepted and upgraded to argon2id on the next
 from __future__ import annotations
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -23,15 +24,26 @@ class VerifyResult:
     new_hash: str | None = None  # set when the stored hash should be replaced (params changed, bcrypt)
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, as `taskset` or a container sets it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class PasswordHasher:
     """Hash and verify passwords in a bounded thread pool so a sign-in never stalls the loop."""
 
-    def __init__(self, time_cost: int = 2, memory_kib: int = 19_456, parallelism: int = 1, threads: int = 4):
+    def __init__(self, time_cost: int = 2, memory_kib: int = 19_456, parallelism: int = 1,
+                 threads: int | None = None):
         self._argon2 = Argon2Hasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, hash_len=32, salt_len=16,
             type=Type.ID,
         )
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="password-hash")
+        # Hashing is CPU-bound C code that releases the GIL: one thread per core this process may use
+        # is all the throughput there is, and each running hash holds `memory_kib` of memory.
+        self._pool = ThreadPoolExecutor(max_workers=threads or usable_cores(), thread_name_prefix="password-hash")
         self._dummy_hash: str | None = None
 
     def hash_sync(self, password: str) -> str:

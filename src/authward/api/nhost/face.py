@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter
+from pydantic import ValidationError
 from starlette.responses import Response
 from starlette.types import Scope
 
@@ -12,6 +13,7 @@ from authward.api import dev
 from authward.api.faces import Face
 from authward.api.nhost import session, system, user_email
 from authward.api.nhost.errors import render_error
+from authward.api.nhost.schemas import RefreshTokenRequest, VerifyTokenRequest
 from authward.api.nhost.wire import ok_response
 from authward.services.runtime import Runtime
 from authward.settings import Settings
@@ -24,6 +26,24 @@ async def _user(runtime: Runtime, scope: Scope) -> Response:
             authorization = value.decode("latin-1")
             break
     return await session.user_response(runtime.core, authorization)
+
+
+async def _refresh(runtime: Runtime, scope: Scope, body: bytes) -> Response | None:
+    try:
+        request = RefreshTokenRequest.model_validate_json(body)
+    except ValidationError:
+        return None  # FastAPI's route answers with its own error
+    return await session.refresh_response(runtime.core, request)
+
+
+async def _verify(runtime: Runtime, scope: Scope, body: bytes) -> Response | None:
+    try:
+        request = VerifyTokenRequest.model_validate_json(body)
+    except ValidationError:
+        return None
+    if not request.token:  # the token may come in the Authorization header: the route reads it
+        return None
+    return await session.verify_response(runtime.core, request.token)
 
 
 async def _jwks(runtime: Runtime, scope: Scope) -> Response:
@@ -48,4 +68,5 @@ NHOST = Face(
     render_error=render_error,
     routers=_routers,
     hot_gets={"/user": _user, "/.well-known/jwks.json": _jwks, "/healthz": _healthz},
+    hot_posts={"/token": _refresh, "/token/verify": _verify},
 )

@@ -29,6 +29,11 @@ router = APIRouter()
 
 @router.post("/token", operation_id="refreshToken", response_model=Session, responses=ERRORS, tags=["session"])
 async def refresh_token(body: RefreshTokenRequest, core: Core = Depends(get_core)) -> Response:
+    """Normally answered by api/hot.py before routing (a valid body); this is the same answer, and the docs."""
+    return await refresh_response(core, body)
+
+
+async def refresh_response(core: Core, body: RefreshTokenRequest) -> Response:
     issued = await core.sessions.refresh(body.refreshToken)
     return json_response(session_json(issued))
 
@@ -55,6 +60,10 @@ async def verify_token(
     request: Request, body: VerifyTokenRequest | None = Body(default=None), core: Core = Depends(get_core)
 ) -> Response:
     token = body.token if body is not None and body.token else bearer_token(request)
+    return await verify_response(core, token)
+
+
+async def verify_response(core: Core, token: str | None) -> Response:
     if not token:
         raise AuthError(ErrorCode.UNAUTHENTICATED, "No token given in the body or the Authorization header")
     try:

@@ -1,0 +1,37 @@
+"""The serving process: `authward serve` prepares the database, then replaces itself with this.
+
+The command-line process has imported typer, Alembic and Mako and run the migrations; none of it is
+needed to answer requests, and a worker that starts clean stays ~12 MiB smaller (measured with `make
+bench`). `os.execv` keeps the process id, so signals from systemd, Docker or a terminal reach the
+server as before. Every setting arrives through the environment (the CLI wrote its options there).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import uvicorn
+
+from authward.settings import load_settings
+
+
+def run() -> None:
+    with warnings.catch_warnings():  # `authward serve` printed them before handing over
+        warnings.simplefilter("ignore")
+        server = load_settings().server
+    uvicorn.run(
+        "authward.asgi:create_from_env",
+        factory=True,
+        host=server.host,
+        port=server.port,
+        workers=server.workers,
+        log_level=server.log_level,
+        proxy_headers=False,
+        access_log=server.access_log,
+        ssl_certfile=str(server.tls_cert) if server.tls_cert else None,
+        ssl_keyfile=str(server.tls_key) if server.tls_key else None,
+    )
+
+
+if __name__ == "__main__":
+    run()

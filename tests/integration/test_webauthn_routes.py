@@ -148,10 +148,10 @@ async def test_sign_up_refusals(api: httpx.AsyncClient, authenticator: SoftAuthe
     response = await api.post("/v1/signup/webauthn/verify", json={"credential": authenticator.create(started)})
     assert_error(response, 409, "email-already-in-use")
     assert await count(api, Credential, Credential.type == "webauthn") == 0
-    # PKCE on the verification link is not supported yet, and said so
+    # a malformed PKCE challenge (not 43 base64url characters) is refused before anything is created
     started = (await api.post("/v1/signup/webauthn", json={"email": "pkce@example.com"})).json()
     response = await api.post("/v1/signup/webauthn/verify", json={"credential": authenticator.create(started),
-                                                                   "codeChallenge": "a" * 43})
+                                                                   "codeChallenge": "a" * 42})
     assert_error(response, 400, "invalid-request")
 
 

@@ -185,9 +185,9 @@ async def test_a_code_is_only_for_the_challenge_recorded_in_the_ticket(mail_clie
     await settle(client)
     link = (await mail_sink.wait_for("ada@example.com")).link()
     # someone holding the link adds their own challenge: the one the app recorded wins
-    attacker_verifier, attacker_challenge = pkce_pair()
+    _, attacker_challenge = pkce_pair()
     _, params = await follow(client, f"{link}&codeChallenge={attacker_challenge}")
-    assert_error(await exchange(client, params["code"], attacker_verifier), 400, "invalid-request")
+    assert (await exchange(client, params["code"], verifier)).status_code == 200
 
 
 async def test_a_user_disabled_before_the_exchange_gets_no_session(mail_client, mail_sink):

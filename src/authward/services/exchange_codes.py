@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.services import audit
-from authward.services.method_info import PKCE_EXCHANGE, MethodInfo
+from authward.services.method_info import PKCE_EXCHANGE, MethodInfo, merge_amr
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
 from authward.services.sign_in_policy import requires_second_factor
@@ -106,7 +106,7 @@ class ExchangeCodes:
             raise AuthError(ErrorCode.INVALID_REQUEST, "PKCE is for first-factor sign-ins")
         payload: dict[str, Any] = {
             CODE_CHALLENGE_KEY: code_challenge, "method": method.id, "fresh": method.fresh,
-            "amr": [*context.earlier_amr, *([method.amr] if method.amr else [])], "audit": dict(context.audit),
+            "amr": merge_amr(context.earlier_amr, method.amr), "audit": dict(context.audit),
         }
         code = await self._tickets.issue(session, TicketKind.PKCE_CODE, CODE_TTL_SECONDS,
                                          TicketOwner(user_id=user.id), payload)

@@ -179,3 +179,19 @@ async def test_deanonymize_by_sms_refusals(make_client):
     off = await make_client(anonymous_users_enabled=True, email_verification_required=False)
     assert_error(await off.post("/v1/user/deanonymize/sms", json={"phoneNumber": NEW},
                                 headers=bearer(await anonymous(off))), 409, "disabled-endpoint")
+
+
+async def test_the_phone_routes_are_in_the_per_ip_buckets(make_client):
+    client = await make_client(**SMS, anonymous_users_enabled=True, ratelimit_enabled=True, ratelimit_sms="2/hour",
+                               ratelimit_signin="1/minute")
+    session = await session_for(client, "ada@example.com")
+    assert (await change(client, session, "+14155550101")).status_code == 200
+    anon = await anonymous(client)
+    deanonymized = await client.post("/v1/user/deanonymize/sms", json={"phoneNumber": "+14155550102"},
+                                     headers=bearer(anon))
+    assert deanonymized.status_code == 200, deanonymized.text
+    # the SMS bucket is spent: the next request that would text anyone is refused before it sends
+    assert_error(await change(client, session, "+14155550103"), 429, "too-many-requests")
+    # code checks count in the sign-in bucket
+    assert_error(await confirm(client, session, "123456", "+14155550101"), 400, "invalid-otp")
+    assert_error(await confirm(client, session, "123456", "+14155550101"), 429, "too-many-requests")

@@ -14,6 +14,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from sqlalchemy import select, update
@@ -210,3 +211,34 @@ async def test_the_exchange_code_function_for_other_redirect_flows(mail_client):
     session = (await exchange(client, issued.code, verifier)).json()["session"]
     assert session["user"]["id"] == uid
     assert jwt.decode(session["accessToken"], options={"verify_signature": False})["amr"] == ["pwd"]
+
+
+async def test_the_confirm_page_carries_the_challenge_and_its_post_answers_a_code(mail_client, mail_sink):
+    client = await mail_client(verify_confirm_page=True)
+    response = await client.post("/v1/signin/passwordless/email", json={"email": "ada@example.com"})
+    assert response.status_code == 200
+    await settle(client)
+    mail = await mail_sink.wait_for("ada@example.com")
+    verifier, challenge = pkce_pair()
+    page = await client.get("/verify", params={"ticket": mail.ticket(), "redirectTo": "https://app.example.com",
+                                               "codeChallenge": challenge})
+    assert page.status_code == 200 and f'name="codeChallenge" value="{challenge}"' in page.text
+    form = {"ticket": mail.ticket(), "redirectTo": "https://app.example.com", "codeChallenge": challenge}
+    posted = await client.post("/verify", data=form, follow_redirects=False)
+    assert posted.status_code == 303 and "refreshToken=" not in posted.headers["location"]
+    code = parse_qs(urlsplit(posted.headers["location"]).query)["code"][0]
+    assert (await exchange(client, code, verifier)).status_code == 200
+
+
+async def test_mfa_users_get_the_challenge_not_a_code(mail_client, mail_sink):
+    client = await mail_client(email_verification_required=False)
+    await sign_up(client, "ada@example.com")
+    async with client.core.db.write() as s:
+        await s.execute(update(User).values(email_verified=True, active_mfa_type="totp"))
+    _, challenge = pkce_pair()
+    response = await client.post("/v1/signin/passwordless/email", json={"email": "ada@example.com",
+                                                                        "codeChallenge": challenge})
+    assert response.status_code == 200
+    await settle(client)
+    _, params = await follow(client, mail_sink.to("ada@example.com")[-1].link())
+    assert "code" not in params and params["mfaTicket"].startswith("mfaTotp:")

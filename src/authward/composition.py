@@ -23,7 +23,7 @@ FACES: tuple[Face, ...] = (NHOST, YAT, OAUTH, PAGES, AUTH0)
 
 
 def enabled_faces(settings: Settings, faces: Sequence[Face] = FACES) -> list[Face]:
-    return [face for face in faces if face.enabled(settings)]
+    return [face.for_settings(settings) for face in faces if face.enabled(settings)]
 
 
 def enabled_methods(settings: Settings, methods: Sequence[Method] = METHODS) -> list[Method]:

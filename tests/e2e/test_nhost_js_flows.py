@@ -1,6 +1,7 @@
-"""TOTP, magic link, email and SMS codes, anonymous users and PATs through the real `@nhost/nhost-js` v4 SDK.
+"""TOTP, magic link, email and SMS codes, anonymous users, PATs, the PKCE exchange and phone-number change
+through the real `@nhost/nhost-js` v4 SDK.
 
-Three scripts in `tests/e2e/js` (`nhost_mfa.mjs`, `nhost_email.mjs`, `nhost_more.mjs`) drive one real
+Four scripts in `tests/e2e/js` (`nhost_mfa.mjs`, `nhost_email.mjs`, `nhost_more.mjs`, `nhost_pkce_phone.mjs`) drive one real
 server process per database backend, concurrently (each uses its own users), and print what they saw
 as JSON; the assertions live here. Codes come from otplib (TOTP) and the dev outbox (`GET /dev/outbox`).
 """
@@ -20,7 +21,8 @@ from tests.e2e.test_nhost_js import JS_DIR, _node, assert_sdk_error
 
 pytestmark = pytest.mark.e2e
 
-SCRIPTS = {"mfa": "nhost_mfa.mjs", "email": "nhost_email.mjs", "more": "nhost_more.mjs"}
+SCRIPTS = {"mfa": "nhost_mfa.mjs", "email": "nhost_email.mjs", "more": "nhost_more.mjs",
+           "pkce_phone": "nhost_pkce_phone.mjs"}
 
 
 @dataclass
@@ -228,3 +230,37 @@ def test_sms_code_from_the_outbox_gives_a_session(flows: Runs) -> None:
         "storedBySdk": True,
     }
     assert_sdk_error(more["smsReused"], 400, "invalid-otp")
+
+
+# --- PKCE exchange and phone-number change (issue 16, docs/email.md, docs/sms.md) ---
+
+
+def test_magic_link_with_a_code_challenge_redirects_with_a_code_for_the_exchange(flows: Runs) -> None:
+    observed = flows.result("pkce_phone")
+    assert observed["pkce"] == {
+        "askStatus": 200,
+        "redirectStatus": 302,
+        "redirectedTo": "http://localhost:3000/callback",
+        "type": "passwordlessEmail",
+        "hasCode": True,
+        "hasRefreshToken": False,  # the code replaces the refresh token in the URL
+        "exchangeStatus": 200,
+        "email": observed["pkce"]["email"],
+        "emailVerified": True,
+        "amr": ["email"],
+        "refreshWorks": 200,
+    }
+    assert observed["pkce"]["email"].startswith("nhost-js-pkce-")
+    assert_sdk_error(observed["pkceWrongVerifier"], 400, "invalid-request")
+    assert_sdk_error(observed["pkceReplayed"], 400, "invalid-request")
+
+
+def test_phone_number_change_through_the_sdk_fetch_chain(flows: Runs) -> None:
+    observed = flows.result("pkce_phone")
+    assert_sdk_error(observed["phoneWrongCode"], 400, "invalid-otp")
+    phone = observed["phone"]
+    assert phone["changeStatus"] == 200 and phone["changeBody"] == "OK"
+    assert phone["verifyStatus"] == 200 and phone["verifyBody"] == "OK"
+    assert phone["phoneNumber"].startswith("+1415555") and phone["phoneNumberVerified"] is True
+    assert phone["sameUserBySms"] is True
+    assert_sdk_error(observed["phoneTaken"], 409, "user-already-exists")

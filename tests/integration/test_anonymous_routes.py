@@ -249,12 +249,12 @@ async def test_deanonymize_with_verification_mails_the_verification_link(mail_cl
     assert signin.status_code == 200
 
 
-async def test_deanonymize_checks_the_redirect_and_refuses_pkce(make_client):
+async def test_deanonymize_checks_the_redirect_and_the_code_challenge(make_client):
     client = await make_client(**ANON)
     anon = await anonymous_session(client)
     assert_error(await deanonymize(client, anon, signInMethod="passwordless", email="r@example.com",
                                    options={"redirectTo": "https://evil.example.net/"}), 400,
                  "redirectTo-not-allowed")
     assert_error(await deanonymize(client, anon, signInMethod="passwordless", email="r@example.com",
-                                   codeChallenge="a" * 43), 400, "invalid-request")
+                                   codeChallenge="a" * 42), 400, "invalid-request")
     assert (await load_user(client, anon["user"]["id"])).is_anonymous is True

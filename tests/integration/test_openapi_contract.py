@@ -35,6 +35,12 @@ FOUNDATION_OPERATIONS = frozenset({
     "verifyToken", "healthCheckGet", "healthCheckHead", "getVersion",
 })
 
+# The rest of the spec's Nhost REST operations (issue 16, parts 4 and 5): PKCE exchange, phone numbers.
+NHOST_REST_OPERATIONS = frozenset({
+    ("POST", "/token/exchange"), ("POST", "/user/phone-number/change"), ("POST", "/user/phone-number/change/verify"),
+    ("POST", "/user/deanonymize/sms"),
+})
+
 # (METHOD, path) we document that the reference lacks -> why it exists. Add new faces' routes here.
 EXTENSION_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/pat"): "list the caller's personal access tokens (never their values); docs/pat.md",
@@ -109,6 +115,7 @@ DELIBERATE_DIFFERENCES: dict[tuple[str, str], str] = {
     ("SignOutRequest.refreshToken", "maxLength"): "bound on an opaque token",
     ("VerifyTokenRequest.token", "maxLength"): "bound on a JWT (8 KiB) to refuse absurd inputs early",
     ("UserDeanonymizeRequest.password", "maxLength"): "as sign-up: long passphrases are accepted whole",
+    ("TokenExchangeRequest.code", "maxLength"): "a bound on an opaque code (ours are `pkceCode:` + 43 characters)",
     ("TotpGenerateResponse.recoveryCodes", "property"):
         "authward extension: the recovery codes that become valid on activation, shown once; docs/2fa.md",
     ("SignInMfaTotpRequest.otp", "maxLength"): "bound on a code (a recovery code typed with spaces fits in 64)",
@@ -329,6 +336,17 @@ def operation_differences(ours: dict[str, Any], reference: dict[str, Any], metho
 def test_implements_at_least_the_foundation(ours: dict[str, Any], reference: dict[str, Any]) -> None:
     ids = {reference["paths"][p][m.lower()]["operationId"] for m, p in implemented(ours, reference)}
     assert FOUNDATION_OPERATIONS <= ids, f"no longer implemented: {sorted(FOUNDATION_OPERATIONS - ids)}"
+
+
+def test_serves_the_pkce_exchange_and_the_phone_number_operations(
+    ours: dict[str, Any], reference: dict[str, Any]
+) -> None:
+    served = set(implemented(ours, reference))
+    assert served >= NHOST_REST_OPERATIONS, f"not served: {sorted(NHOST_REST_OPERATIONS - served)}"
+    # and as the spec names them (nhost-js's method names are the operationIds)
+    ids = {reference["paths"][p][m.lower()]["operationId"] for m, p in NHOST_REST_OPERATIONS}
+    assert ids == {"tokenExchange", "changeUserPhoneNumber", "verifyChangeUserPhoneNumber", "deanonymizeUserSms"}
+    assert {ours["paths"][p][m.lower()]["operationId"] for m, p in NHOST_REST_OPERATIONS} == ids
 
 
 def test_every_documented_operation_is_in_the_reference_or_an_extension(

@@ -148,10 +148,10 @@ async def test_sign_up_refusals(api: httpx.AsyncClient, authenticator: SoftAuthe
     response = await api.post("/v1/signup/webauthn/verify", json={"credential": authenticator.create(started)})
     assert_error(response, 409, "email-already-in-use")
     assert await count(api, Credential, Credential.type == "webauthn") == 0
-    # PKCE on the verification link is not supported yet, and said so
+    # a malformed PKCE challenge (not 43 base64url characters) is refused before anything is created
     started = (await api.post("/v1/signup/webauthn", json={"email": "pkce@example.com"})).json()
     response = await api.post("/v1/signup/webauthn/verify", json={"credential": authenticator.create(started),
-                                                                   "codeChallenge": "a" * 43})
+                                                                   "codeChallenge": "a" * 42})
     assert_error(response, 400, "invalid-request")
 
 
@@ -168,6 +168,20 @@ async def test_sign_up_with_verification_required_mails_the_link(
     options = await sign_in_options(api)
     assert_error(await api.post("/v1/signin/webauthn/verify", json={"credential": authenticator.get(options)}),
                  401, "unverified-user")
+
+
+async def test_sign_up_records_a_code_challenge_in_the_verification_link(
+    make_client: Any, clock: FakeClock, authenticator: SoftAuthenticator
+) -> None:
+    api = await make_client(clock=clock, email_verification_required=True, **WEBAUTHN)
+    started = (await api.post("/v1/signup/webauthn", json={"email": "ada@example.com"})).json()
+    challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636's example S256 challenge
+    response = await api.post("/v1/signup/webauthn/verify", json={"credential": authenticator.create(started),
+                                                                   "codeChallenge": challenge})
+    assert response.status_code == 200 and response.json() == {"session": None}, response.text
+    async with api.core.db.read() as s:  # type: ignore[attr-defined]
+        ticket = (await s.scalars(select(Ticket).where(Ticket.kind == "verifyEmail"))).one()
+    assert ticket.payload["codeChallenge"] == challenge  # following the link answers a code (test_pkce_exchange)
 
 
 async def test_sign_up_disabled(make_client: Any, authenticator: SoftAuthenticator) -> None:

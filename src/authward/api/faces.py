@@ -43,6 +43,11 @@ class Face:
     # Run once everything is built: a face that extends another's services (the Auth0 face adds grants
     # to the token endpoint, answered by the methods' services) does it here.
     wire: Callable[[Runtime], None] | None = None
+    # The face as the settings shape it (the Nhost face conceals sensitive errors when told to).
+    configure: Callable[[Face, Settings], Face] | None = None
+
+    def for_settings(self, settings: Settings) -> Face:
+        return self.configure(self, settings) if self.configure is not None else self
 
 
 def face_for_path(faces: Sequence[Face], path: str) -> Face:

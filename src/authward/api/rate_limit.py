@@ -26,11 +26,13 @@ EMAIL_PATHS = frozenset({
     "/dbconnections/change_password", "/passwordless/start", "/forgot-password", "/auth/magic_link",
 })
 EMAIL_PATHS_WHEN_VERIFYING = frozenset({"/signup/email-password", "/dbconnections/signup", "/signup"})
-SMS_PATHS = frozenset({"/signin/passwordless/sms", "/signup/passwordless/sms"})
+SMS_PATHS = frozenset({
+    "/signin/passwordless/sms", "/signup/passwordless/sms", "/user/phone-number/change", "/user/deanonymize/sms",
+})
 SIGNIN_PATHS = frozenset({
     "/oauth/ro", "/oauth2/login", "/login", "/login/mfa", "/login/passkey", "/passwordless/verify", "/verify",
     "/elevate/totp", "/elevate/webauthn/verify", "/mfa/challenge", "/2fa", "/reset-password", "/user/mfa",
-    "/auth/login", "/auth/totp",
+    "/auth/login", "/auth/totp", "/user/phone-number/change/verify", "/token/exchange",
 })
 PASSWORD_SIGNIN_PATHS = frozenset({"/signin/email-password", "/auth/login"})
 SIGNUP_PATHS = frozenset({"/dbconnections/signup", "/signup"})

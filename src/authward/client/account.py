@@ -60,6 +60,7 @@ def deanonymize_user(
     password: str | None = None,
     sign_in_method: Literal["email-password", "passwordless"] = "email-password",
     options: SignUpOptions | dict[str, Any] | None = None,
+    code_challenge: str | None = None,
 ) -> Flow[Session | None]:
     """Turn the signed-in anonymous user into a regular one with an email (and password), same id.
 
@@ -67,7 +68,8 @@ def deanonymize_user(
     anonymous session until the address is proven (passwordless, or email verification required:
     the mailed link signs in; the stored session is dropped).
     """
-    json = body(signInMethod=sign_in_method, email=email, password=password, options=SignUpOptions.wire(options))
+    json = body(signInMethod=sign_in_method, email=email, password=password, options=SignUpOptions.wire(options),
+                codeChallenge=code_challenge)
     yield from send(RequestSpec("POST", "/user/deanonymize", json=json, auth=True))
     if sign_in_method == "passwordless":
         state.forget()
@@ -79,15 +81,19 @@ def deanonymize_user(
         return None
 
 
-def send_verification_email(state: ClientState, email: str, redirect_to: str | None = None) -> Flow[None]:
-    """(Re)send the email-verification link."""
-    json = body(email=email, options=_redirect_option(redirect_to))
+def send_verification_email(
+    state: ClientState, email: str, redirect_to: str | None = None, code_challenge: str | None = None
+) -> Flow[None]:
+    """(Re)send the email-verification link (with `code_challenge`, its redirect carries a PKCE `code`)."""
+    json = body(email=email, options=_redirect_option(redirect_to), codeChallenge=code_challenge)
     yield from send(RequestSpec("POST", "/user/email/send-verification-email", json=json))
 
 
-def send_password_reset_email(state: ClientState, email: str, redirect_to: str | None = None) -> Flow[None]:
-    """Email a password-reset link."""
-    json = body(email=email, options=_redirect_option(redirect_to))
+def send_password_reset_email(
+    state: ClientState, email: str, redirect_to: str | None = None, code_challenge: str | None = None
+) -> Flow[None]:
+    """Email a password-reset link (with `code_challenge`, its redirect carries a PKCE `code`)."""
+    json = body(email=email, options=_redirect_option(redirect_to), codeChallenge=code_challenge)
     yield from send(RequestSpec("POST", "/user/password/reset", json=json))
 
 
@@ -102,10 +108,34 @@ def change_user_password(state: ClientState, new_password: str, ticket: str | No
         state.forget()
 
 
-def change_user_email(state: ClientState, new_email: str, redirect_to: str | None = None) -> Flow[None]:
+def change_user_email(
+    state: ClientState, new_email: str, redirect_to: str | None = None, code_challenge: str | None = None
+) -> Flow[None]:
     """Start an email change; the server mails a confirmation link to the new address."""
-    json = body(newEmail=new_email, options=_redirect_option(redirect_to))
+    json = body(newEmail=new_email, options=_redirect_option(redirect_to), codeChallenge=code_challenge)
     yield from send(RequestSpec("POST", "/user/email/change", json=json, auth=True))
+
+
+# -- phone number
+def change_phone_number(state: ClientState, new_phone_number: str) -> Flow[None]:
+    """Text a code to a new phone number (a recent or elevated sign-in); the number changes once verified."""
+    json = {"newPhoneNumber": new_phone_number}
+    yield from send(RequestSpec("POST", "/user/phone-number/change", json=json, auth=True))
+
+
+def verify_change_phone_number(state: ClientState, new_phone_number: str, otp: str) -> Flow[None]:
+    """Finish a phone-number change with the texted code: the number becomes the user's, verified."""
+    json = {"newPhoneNumber": new_phone_number, "otp": otp}
+    yield from send(RequestSpec("POST", "/user/phone-number/change/verify", json=json, auth=True))
+
+
+def deanonymize_sms(
+    state: ClientState, phone_number: str, options: SignUpOptions | dict[str, Any] | None = None
+) -> Flow[None]:
+    """Text a code to make the signed-in anonymous user an SMS user (same id); finish with
+    `verify_sign_in_passwordless_sms`, which signs the user in. The user stays anonymous until then."""
+    json = body(phoneNumber=phone_number, options=SignUpOptions.wire(options))
+    yield from send(RequestSpec("POST", "/user/deanonymize/sms", json=json, auth=True))
 
 
 def verify_ticket(

@@ -49,6 +49,8 @@ class AuthApi:
     sign_in_passwordless_sms = operation(r.sign_in_passwordless_sms)
     verify_sign_in_passwordless_sms = operation(r.verify_sign_in_passwordless_sms)
     elevate_totp = operation(r.elevate_totp)
+    exchange_code = operation(r.exchange_code)
+    token_exchange = operation(r.exchange_code)  # nhost-js's name
     refresh_token = operation(r.refresh_token)
     sign_out = operation(r.sign_out)
     verify_token = operation(r.verify_token)
@@ -63,6 +65,12 @@ class AuthApi:
     send_password_reset_email = operation(a.send_password_reset_email)
     change_user_password = operation(a.change_user_password)
     change_user_email = operation(a.change_user_email)
+    change_phone_number = operation(a.change_phone_number)
+    change_user_phone_number = operation(a.change_phone_number)  # nhost-js's name
+    verify_change_phone_number = operation(a.verify_change_phone_number)
+    verify_change_user_phone_number = operation(a.verify_change_phone_number)  # nhost-js's name
+    deanonymize_sms = operation(a.deanonymize_sms)
+    deanonymize_user_sms = operation(a.deanonymize_sms)  # nhost-js's name
     verify_ticket = operation(a.verify_ticket)
     change_user_mfa = operation(a.change_user_mfa)
     verify_change_user_mfa = operation(a.verify_change_user_mfa)

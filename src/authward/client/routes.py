@@ -42,10 +42,12 @@ def _sign_in(state: ClientState, spec: RequestSpec) -> Flow[SignInResponse]:
 
 # -- sign up / sign in
 def sign_up_email_password(
-    state: ClientState, email: str, password: str, options: Options = None
+    state: ClientState, email: str, password: str, options: Options = None, code_challenge: str | None = None
 ) -> Flow[SessionPayload]:
-    """Register a user; the session is null when the server requires a verified email first."""
-    json = body(email=email, password=password, options=SignUpOptions.wire(options))
+    """Register a user; the session is null when the server requires a verified email first.
+
+    With `code_challenge` (PKCE), the verification link's redirect carries a `code` for `exchange_code`."""
+    json = body(email=email, password=password, options=SignUpOptions.wire(options), codeChallenge=code_challenge)
     return (yield from _session_payload(state, RequestSpec("POST", "/signup/email-password", json=json)))
 
 
@@ -81,15 +83,19 @@ def sign_in_anonymous(
     return (yield from _session_payload(state, RequestSpec("POST", "/signin/anonymous", json=json)))
 
 
-def sign_in_passwordless_email(state: ClientState, email: str, options: Options = None) -> Flow[None]:
-    """Send a magic link to `email`."""
-    json = body(email=email, options=SignUpOptions.wire(options))
+def sign_in_passwordless_email(
+    state: ClientState, email: str, options: Options = None, code_challenge: str | None = None
+) -> Flow[None]:
+    """Send a magic link to `email`; with `code_challenge` (PKCE) its redirect carries a `code`, not a token."""
+    json = body(email=email, options=SignUpOptions.wire(options), codeChallenge=code_challenge)
     yield from send(RequestSpec("POST", "/signin/passwordless/email", json=json))
 
 
-def sign_up_passwordless_email(state: ClientState, email: str, options: Options = None) -> Flow[None]:
+def sign_up_passwordless_email(
+    state: ClientState, email: str, options: Options = None, code_challenge: str | None = None
+) -> Flow[None]:
     """Send a magic link that creates the account when followed (a registered address gets nothing)."""
-    json = body(email=email, options=SignUpOptions.wire(options))
+    json = body(email=email, options=SignUpOptions.wire(options), codeChallenge=code_challenge)
     yield from send(RequestSpec("POST", "/signup/passwordless/email", json=json))
 
 
@@ -135,6 +141,13 @@ def elevate_totp(state: ClientState, otp: str) -> Flow[SessionPayload]:
 
 
 # -- session
+def exchange_code(state: ClientState, code: str, code_verifier: str) -> Flow[SessionPayload]:
+    """Trade the `code` of a PKCE redirect (a link asked for with `code_challenge`) and the verifier kept
+    since for the session, which is stored. Nhost's `tokenExchange`; the code works once."""
+    json = {"code": code, "codeVerifier": code_verifier}
+    return (yield from _session_payload(state, RequestSpec("POST", "/token/exchange", json=json)))
+
+
 def refresh_token(state: ClientState, refresh_token: str | None = None) -> Flow[Session]:
     """Rotate a refresh token for a new session; without an argument, refresh the stored session."""
     if refresh_token is not None:

@@ -24,6 +24,7 @@ from authward.services.claims import AccessClaims, HasuraClaims
 from authward.services.elevation import ElevationRule
 from authward.services.email_change import EmailChangeService
 from authward.services.email_verification import EmailVerificationService
+from authward.services.exchange_codes import ExchangeCodes
 from authward.services.keys import KeyRing
 from authward.services.oauth.browser_sessions import BrowserSessions
 from authward.services.passwordless_email import PasswordlessEmail
@@ -51,6 +52,7 @@ class Core:
     sessions: SessionService
     tickets: TicketService
     sign_in: SignInCompletion
+    exchange_codes: ExchangeCodes  # PKCE: a one-time code in a redirect instead of a session
     elevation: ElevationRule
     redirects: RedirectPolicy
     background: Background
@@ -101,9 +103,10 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
     limiter = RateLimiter(build_storage(settings.redis.url), settings.ratelimit.key_prefix)
     attempts = SignInAttempts(limiter, settings)
     mail = TicketMail(tickets, EmailComposer(templates, settings), postman, attempts.may_send)
+    sign_in = SignInCompletion(sessions, tickets, policy, clock)
     return Core(
         settings=settings, clock=clock, db=db, box=box, keys=keys, codec=codec, claims=claims, hasher=hasher,
-        sessions=sessions, tickets=tickets, sign_in=SignInCompletion(sessions, tickets, policy, clock),
+        sessions=sessions, tickets=tickets, sign_in=sign_in, exchange_codes=ExchangeCodes(db, tickets, sign_in, clock),
         elevation=ElevationRule(settings, clock), redirects=redirects, background=background, postman=postman,
         mail=mail, email_verification=EmailVerificationService(db, mail, redirects, background, settings),
         email_change=EmailChangeService(db, mail, redirects, settings, clock),

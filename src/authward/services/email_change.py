@@ -29,7 +29,9 @@ class EmailChangeService:
         self._settings = settings
         self._clock = clock
 
-    async def request_change(self, user_id: str, new_email: str, redirect_to: str | None) -> None:
+    async def request_change(
+        self, user_id: str, new_email: str, redirect_to: str | None, code_challenge: str | None = None
+    ) -> None:
         normalised = normalise_email(new_email)
         redirect = self._redirects.resolve(redirect_to)
         async with self._db.write() as session:
@@ -43,7 +45,7 @@ class EmailChangeService:
             message_id = await self._mail.stage_link(
                 session, TicketKind.EMAIL_CONFIRM_CHANGE, self._settings.email.link_expires_in,
                 recipient_of(user, to=normalised), redirect, user_id=user.id, payload={"newEmail": normalised},
-                new_email=normalised,
+                new_email=normalised, code_challenge=code_challenge,
             )
             audit.record(session, "user.email_change_requested", now, user.id)
         await self._mail.dispatch(message_id)

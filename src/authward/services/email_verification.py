@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.background import Background
 from authward.security.redirects import RedirectPolicy
+from authward.services.exchange_codes import with_code_challenge
 from authward.services.ticket_mail import TicketMail, recipient_of
 from authward.services.tickets import TicketKind
 from authward.services.users import normalise_email
@@ -44,24 +45,27 @@ class EmailVerificationService:
         return self._settings.users.email_verification_required and not user.email_verified and not user.disabled \
             and user.email is not None
 
-    async def stage(self, session: AsyncSession, user: User, redirect_to: str) -> uuid.UUID | None:
+    async def stage(
+        self, session: AsyncSession, user: User, redirect_to: str, code_challenge: str | None = None
+    ) -> uuid.UUID | None:
         return await self._mail.stage_link(
             session, TicketKind.VERIFY_EMAIL, self._settings.email.verification_expires_in, recipient_of(user),
-            redirect_to, user_id=user.id,
+            redirect_to, user_id=user.id, code_challenge=code_challenge,
         )
 
     async def dispatch(self, message_id: uuid.UUID) -> None:
         await self._mail.dispatch(message_id)
 
-    async def resend(self, email: str, redirect_to: str | None) -> None:
+    async def resend(self, email: str, redirect_to: str | None, code_challenge: str | None = None) -> None:
         normalised = normalise_email(email)
         redirect = self.redirect_for(redirect_to)
-        self._background.spawn(self._resend(normalised, redirect), name="resend-verification")
+        with_code_challenge(None, code_challenge)  # a malformed challenge is refused now, not in the background
+        self._background.spawn(self._resend(normalised, redirect, code_challenge), name="resend-verification")
 
-    async def _resend(self, email: str, redirect_to: str) -> None:
+    async def _resend(self, email: str, redirect_to: str, code_challenge: str | None) -> None:
         message_id = None
         async with self._db.write() as session:
             user = await users_repo.get_by_email(session, email)
             if user is not None and not user.email_verified and not user.disabled:
-                message_id = await self.stage(session, user, redirect_to)
+                message_id = await self.stage(session, user, redirect_to, code_challenge)
         await self._mail.dispatch(message_id, wait=False)

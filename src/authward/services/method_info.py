@@ -60,6 +60,11 @@ PAT = MethodInfo("pat", Factor.FIRST, PAT_AMR, fresh=False,
 OAUTH_CODE = MethodInfo("oauth_code", Factor.FIRST, None, fresh=False,
                         skips_mfa_because="the login that produced the code already passed the second factor "
                                           "when one was due; its amr, carried in the code, says so")
+# Nhost's PKCE exchange (POST /token/exchange): the app redeems a sign-in completed at a redirect (a link,
+# a provider). The code's payload carries that sign-in's amr and freshness (services/exchange_codes.py).
+PKCE_EXCHANGE = MethodInfo("pkce_exchange", Factor.FIRST, None,
+                           skips_mfa_because="the code is only issued once the second factor is not owed (an MFA "
+                                             "challenge is answered instead); its amr, carried in the code, says so")
 # A passkey or security key (RFC 8176 "hwk"). Verified with user verification (a PIN or biometric on the
 # authenticator) it is two factors in one; without, possession only, and a second factor is still due.
 WEBAUTHN = MethodInfo("webauthn", Factor.FIRST, "hwk")

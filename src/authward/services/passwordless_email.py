@@ -23,6 +23,7 @@ from authward.clock import Clock, utc_now
 from authward.delivery.compose import Recipient
 from authward.errors import AuthError, ErrorCode
 from authward.security.redirects import RedirectPolicy
+from authward.services.exchange_codes import with_code_challenge
 from authward.services.ticket_mail import TicketMail, recipient_of
 from authward.services.users import ProfileOptions, new_user, normalise_email
 from authward.settings import Settings
@@ -39,6 +40,7 @@ class PasswordlessRequest:
     options: ProfileOptions
     redirect_to: str
     sign_up: bool
+    code_challenge: str | None = None  # PKCE: the link's redirect carries a code (services/exchange_codes.py)
 
     def recipient(self, user: User | None) -> Recipient:
         if user is not None:
@@ -62,7 +64,9 @@ class PasswordlessEmail:
         self._settings = settings
         self._clock = clock
 
-    def prepare(self, email: str, options: ProfileOptions, *, sign_up: bool, enabled: bool) -> PasswordlessRequest:
+    def prepare(
+        self, email: str, options: ProfileOptions, *, sign_up: bool, enabled: bool, code_challenge: str | None = None
+    ) -> PasswordlessRequest:
         if not enabled:
             raise AuthError(ErrorCode.DISABLED_ENDPOINT)
         if sign_up and self._settings.users.disable_signup:
@@ -70,7 +74,8 @@ class PasswordlessEmail:
         normalised = normalise_email(email)
         new_user(self._settings, options, email=normalised, clock=self._clock)  # validates the options
         redirect = self._redirects.resolve(options.redirect_to)
-        return PasswordlessRequest(normalised, options, redirect, sign_up)
+        with_code_challenge(None, code_challenge)  # a malformed challenge is refused now, not in the background
+        return PasswordlessRequest(normalised, options, redirect, sign_up, code_challenge)
 
     def start(self, request: PasswordlessRequest, stage: Stager, name: str) -> None:
         self._background.spawn(self._run(request, stage), name=name)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.delivery.compose import EmailComposer, Recipient
 from authward.delivery.postman import Postman
+from authward.services.exchange_codes import with_code_challenge
 from authward.services.tickets import TicketKind, TicketOwner, TicketService
 from authward.storage.models import User
 
@@ -52,12 +53,16 @@ class TicketMail:
         user_id: uuid.UUID | None,
         payload: dict[str, Any] | None = None,
         new_email: str | None = None,
+        code_challenge: str | None = None,
     ) -> uuid.UUID | None:
         """Issue a link ticket and queue its email; the outbox row id, for `dispatch` after the commit.
 
+        With `code_challenge` (PKCE), following the link redirects with a code for `POST /token/exchange`
+        instead of a refresh token (services/exchange_codes.py).
         None (nothing issued, nothing queued) when the address is over its send limit."""
         if not await self._may_send(who.to):
             return None
+        payload = with_code_challenge(payload, code_challenge)
         ticket = await self.tickets.issue(session, kind, ttl_seconds, TicketOwner(user_id, who.to), payload)
         email = self.composer.link_email(who, kind, ticket, redirect_to, ttl_seconds, new_email=new_email)
         return await self.postman.stage(session, email)

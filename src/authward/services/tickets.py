@@ -165,11 +165,17 @@ class TicketService:
         await tickets_repo.add(session, self._row(kind, ttl_seconds, owner, digest, payload, ticket_id))
 
     async def redeem_code(
-        self, session: AsyncSession, kind: TicketKind, code: str, max_attempts: int, address: str
+        self, session: AsyncSession, kind: TicketKind, code: str, max_attempts: int, address: str,
+        user_id: uuid.UUID | None = None,
     ) -> Ticket | AuthError:
-        """The ticket a right code opens, or the error to answer (returned: commit the attempt first)."""
+        """The ticket a right code opens, or the error to answer (returned: commit the attempt first).
+
+        With `user_id`, only a code issued to that user counts (another user's code is neither tried nor used).
+        """
         now = self._clock()
         row = await tickets_repo.latest_live_owned(session, kind.value, now, address=address)
+        if row is not None and user_id is not None and row.user_id != user_id:
+            row = None
         if row is None:
             self._codes.digest(uuid.uuid4(), address, code)  # the same work as a real check
             return AuthError(ErrorCode.INVALID_OTP)

@@ -132,6 +132,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "pat_max_lifetime": ("security", "pat_max_lifetime"),
     "pat_skips_mfa": ("security", "pat_skips_mfa"),
     "trusted_proxies": ("security", "trusted_proxies"),
+    "conceal_errors": ("security", "conceal_errors"),
 }
 FLAT_NAME_AT = {location: flat for flat, location in FLAT_NAMES.items()}  # (section, key) -> flat name
 

@@ -52,6 +52,7 @@ class SecuritySettings(Section):
     pat_max_lifetime: int = Field(default=90 * 86_400, ge=60)  # seconds
     pat_skips_mfa: bool = False  # a PAT of a user with MFA opens a session (else an MFA challenge)
     trusted_proxies: CsvList = Field(default_factory=list)  # IPs or CIDRs whose X-Forwarded-For is honoured
+    conceal_errors: bool = False  # Nhost's AUTH_CONCEAL_ERRORS: sensitive error codes answer `invalid-request`
 
     @field_validator("trusted_proxies")
     @classmethod

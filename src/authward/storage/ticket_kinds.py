@@ -19,10 +19,12 @@ class TicketKind(StrEnum):
     OAUTH_CODE = "oauthCode"  # an authorization code (RFC 6749 §4.1.2), owned by its client
     CLIENT_ASSERTION = "clientAssertion"  # a used private_key_jwt `jti`, kept to refuse its replay
     WEBAUTHN_CHALLENGE = "webauthnChallenge"  # a ceremony's challenge, bound to the ceremony and its user/email
+    PKCE_CODE = "pkceCode"  # a redirect's one-time code for POST /token/exchange, bound to a code challenge
+    PHONE_CHANGE_OTP = "otpPhoneChange"  # a six-digit code sent to a user's new phone number
 
 
 # Short codes a person types: found by (kind, owner), each allowing a few guesses.
-CODE_KINDS = frozenset({TicketKind.EMAIL_OTP, TicketKind.SMS_OTP})
+CODE_KINDS = frozenset({TicketKind.EMAIL_OTP, TicketKind.SMS_OTP, TicketKind.PHONE_CHANGE_OTP})
 
 # The `type` query parameter Nhost puts in its links (deprecated and ignored by /verify).
 LINK_TYPES: dict[TicketKind, str] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from fastapi import APIRouter
 from pydantic import ValidationError
@@ -11,8 +12,8 @@ from starlette.types import Scope
 
 from authward.api import dev
 from authward.api.faces import Face
-from authward.api.nhost import session, system, user_email
-from authward.api.nhost.errors import render_error
+from authward.api.nhost import session, system, token_exchange, user_email
+from authward.api.nhost.errors import error_renderer, render_error
 from authward.api.nhost.schemas import RefreshTokenRequest, VerifyTokenRequest
 from authward.api.nhost.wire import ok_response
 from authward.services.runtime import Runtime
@@ -55,10 +56,14 @@ async def _healthz(runtime: Runtime, scope: Scope) -> Response:
 
 
 def _routers(settings: Settings) -> Sequence[APIRouter]:
-    routers = [session.router, system.router, user_email.router]
+    routers = [session.router, token_exchange.router, system.router, user_email.router]
     if settings.server.dev_mode:
         routers.append(dev.router)  # GET /dev/outbox: never on a production server
     return routers
+
+
+def _configure(face: Face, settings: Settings) -> Face:
+    return replace(face, render_error=error_renderer(settings.security.conceal_errors))
 
 
 # At the root (documented); /v1, as Nhost Cloud serves it, is mapped onto it by api/prefix.py.
@@ -69,4 +74,5 @@ NHOST = Face(
     routers=_routers,
     hot_gets={"/user": _user, "/.well-known/jwks.json": _jwks, "/healthz": _healthz},
     hot_posts={"/token": _refresh, "/token/verify": _verify},
+    configure=_configure,
 )

@@ -11,7 +11,6 @@ from authward.api.deps import get_core
 from authward.api.elevation import require_elevated
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.email_schemas import UserEmailChangeRequest, UserEmailSendVerificationEmailRequest
-from authward.api.nhost.pkce import refuse_code_challenge
 from authward.api.nhost.schemas import OKResponse
 from authward.api.nhost.wire import ok_response
 from authward.services.core import Core
@@ -25,9 +24,8 @@ async def change_user_email(
     claims: dict[str, Any] = Depends(require_elevated),
     core: Core = Depends(get_core),
 ) -> Response:
-    refuse_code_challenge(body.codeChallenge)
     redirect_to = body.options.redirectTo if body.options else None
-    await core.email_change.request_change(claims["sub"], body.newEmail, redirect_to)
+    await core.email_change.request_change(claims["sub"], body.newEmail, redirect_to, body.codeChallenge)
     return ok_response()
 
 
@@ -38,6 +36,6 @@ async def change_user_email(
 async def send_verification_email(
     body: UserEmailSendVerificationEmailRequest, core: Core = Depends(get_core)
 ) -> Response:
-    refuse_code_challenge(body.codeChallenge)
-    await core.email_verification.resend(body.email, body.options.redirectTo if body.options else None)
+    redirect_to = body.options.redirectTo if body.options else None
+    await core.email_verification.resend(body.email, redirect_to, body.codeChallenge)
     return ok_response()

@@ -41,9 +41,10 @@ def preferred_language(accept_language: str | None) -> str:
 
 
 def confirm_page(action: str, ticket: str, redirect_to: str, ticket_type: str | None,
-                 accept_language: str | None) -> HTMLResponse:
+                 accept_language: str | None, code_challenge: str | None = None) -> HTMLResponse:
     lang = preferred_language(accept_language)
     body = _env.get_template("verify_confirm.html").render(
         lang=lang, text=TEXTS[lang], action=action, ticket=ticket, redirect_to=redirect_to, type=ticket_type,
+        code_challenge=code_challenge,
     )
     return HTMLResponse(body, headers=HEADERS)

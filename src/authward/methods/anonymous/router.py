@@ -9,7 +9,6 @@ from starlette.responses import Response
 
 from authward.api.deps import provide, required_claims, user_agent
 from authward.api.nhost.common import ERRORS
-from authward.api.nhost.pkce import refuse_code_challenge
 from authward.api.nhost.profile import profile_options
 from authward.api.nhost.schemas import OKResponse, SessionPayload
 from authward.api.nhost.wire import json_response, ok_response, session_payload
@@ -40,8 +39,8 @@ async def deanonymize_user(
     svc: AnonymousServiceDep,
     claims: dict[str, Any] = Depends(required_claims),
 ) -> Response:
-    refuse_code_challenge(body.codeChallenge)
     await svc.deanonymize(
-        claims["sub"], body.signInMethod, body.email, body.password, profile_options(body.options)
+        claims["sub"], body.signInMethod, body.email, body.password, profile_options(body.options),
+        code_challenge=body.codeChallenge,
     )
     return ok_response()

@@ -81,7 +81,8 @@ class AnonymousService:
             return await self._sign_in.session_if_eligible(session, user, ANONYMOUS, SignInContext(user_agent))
 
     async def deanonymize(
-        self, user_id: str, method: str, email: str, password: str | None, options: ProfileOptions
+        self, user_id: str, method: str, email: str, password: str | None, options: ProfileOptions,
+        *, code_challenge: str | None = None,
     ) -> Deanonymized:
         """Give the anonymous user an email (and a password): same id, same data, regular roles.
 
@@ -140,7 +141,7 @@ class AnonymousService:
                 await session.flush()
                 if revoke:
                     await tokens_repo.revoke_all_for_user(session, uid)
-                    message_id = await self._stage_link(session, user, method, redirect_to)
+                    message_id = await self._stage_link(session, user, method, redirect_to, code_challenge)
                 audit.record(session, "user.deanonymized", now, uid, method=method, sessions_revoked=revoke)
         except IntegrityError as exc:  # a concurrent sign-up took the address
             raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE) from exc
@@ -149,7 +150,8 @@ class AnonymousService:
         return Deanonymized(user, revoke)
 
     async def _stage_link(
-        self, session: AsyncSession, user: User, method: str, redirect_to: str | None
+        self, session: AsyncSession, user: User, method: str, redirect_to: str | None,
+        code_challenge: str | None = None,
     ) -> uuid.UUID | None:
         """The magic link (passwordless) or the verification link, queued in the same unit of work."""
         if self._mail is None or redirect_to is None or user.email is None:
@@ -157,11 +159,11 @@ class AnonymousService:
         if method == PASSWORDLESS:
             return await self._mail.stage_link(
                 session, TicketKind.PASSWORDLESS_EMAIL, self._settings.email.link_expires_in, recipient_of(user),
-                redirect_to, user_id=user.id, payload={"email": user.email},
+                redirect_to, user_id=user.id, payload={"email": user.email}, code_challenge=code_challenge,
             )
         return await self._mail.stage_link(
             session, TicketKind.VERIFY_EMAIL, self._settings.email.verification_expires_in, recipient_of(user),
-            redirect_to, user_id=user.id,
+            redirect_to, user_id=user.id, code_challenge=code_challenge,
         )
 
     async def delete_stale(self) -> int:

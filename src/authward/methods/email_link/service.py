@@ -6,7 +6,9 @@ nothing happens (a disabled user, an address taken meanwhile...). Effects, as Nh
 - passwordlessEmail: the address is proven (the user is created now if it is new);
 - passwordReset: nothing more (the session lets the user set a password; the address is verified);
 - emailConfirmChange: the pending new address replaces the old one, verified.
-A user with a second factor active gets an MFA ticket instead of a session.
+A user with a second factor active gets an MFA ticket instead of a session. With PKCE (a code challenge
+recorded in the ticket, or given to /verify) the redirect carries a one-time code for
+`POST /token/exchange` instead of the session (services/exchange_codes.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.services import audit
 from authward.services.email_accounts import mark_email_proven, user_for_proven_email
+from authward.services.exchange_codes import ExchangeCode, ExchangeCodes, challenge_of
 from authward.services.method_info import EMAIL_LINK
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
@@ -36,28 +39,32 @@ LINK_KINDS = {TicketKind.VERIFY_EMAIL, TicketKind.PASSWORDLESS_EMAIL, TicketKind
 @dataclass(frozen=True)
 class Redeemed:
     kind: TicketKind
-    outcome: IssuedSession | MfaChallenge
+    outcome: IssuedSession | MfaChallenge | ExchangeCode
 
 
 class TicketRedemption:
     def __init__(
         self, db: Database, tickets: TicketService, sign_in: SignInCompletion, settings: Settings,
-        clock: Clock = utc_now,
+        clock: Clock = utc_now, exchange_codes: ExchangeCodes | None = None,
     ) -> None:
         self._db = db
         self._tickets = tickets
         self._sign_in = sign_in
         self._settings = settings
         self._clock = clock
+        self._exchange_codes = exchange_codes or ExchangeCodes(db, tickets, sign_in, clock)
 
-    async def redeem(self, ticket: str, user_agent: str | None = None) -> Redeemed:
+    async def redeem(self, ticket: str, user_agent: str | None = None, code_challenge: str | None = None) -> Redeemed:
+        """Use the ticket; `code_challenge` (from /verify's query) applies when the ticket recorded none."""
         try:
             async with self._db.write() as session:
                 row = await self._tickets.redeem(session, ticket, LINK_KINDS)
                 kind = TicketKind(row.kind)
                 user = await self._apply(session, row, kind)
                 context = SignInContext(user_agent, audit={"ticket": kind.value})
-                return Redeemed(kind, await self._sign_in.complete(session, user, EMAIL_LINK, context))
+                challenge = challenge_of(row.payload) or code_challenge
+                outcome = await self._exchange_codes.complete(session, user, EMAIL_LINK, context, challenge)
+                return Redeemed(kind, outcome)
         except IntegrityError as exc:  # the address was taken by a concurrent sign-up or change
             raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE) from exc
 

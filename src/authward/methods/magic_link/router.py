@@ -10,7 +10,6 @@ from starlette.responses import Response
 from authward.api.deps import provide
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.email_schemas import SignInPasswordlessEmailRequest, SignUpPasswordlessEmailRequest
-from authward.api.nhost.pkce import refuse_code_challenge
 from authward.api.nhost.profile import profile_options
 from authward.api.nhost.schemas import OKResponse
 from authward.api.nhost.wire import ok_response
@@ -27,8 +26,7 @@ MagicLinkServiceDep = Annotated[MagicLinkService, Depends(provide(MagicLinkServi
 async def sign_in_passwordless_email(
     body: SignInPasswordlessEmailRequest, svc: MagicLinkServiceDep
 ) -> Response:
-    refuse_code_challenge(body.codeChallenge)
-    await svc.start(body.email, profile_options(body.options), sign_up=False)
+    await svc.start(body.email, profile_options(body.options), sign_up=False, code_challenge=body.codeChallenge)
     return ok_response()
 
 
@@ -39,6 +37,5 @@ async def sign_in_passwordless_email(
 async def sign_up_passwordless_email(
     body: SignUpPasswordlessEmailRequest, svc: MagicLinkServiceDep
 ) -> Response:
-    refuse_code_challenge(body.codeChallenge)
-    await svc.start(body.email, profile_options(body.options), sign_up=True)
+    await svc.start(body.email, profile_options(body.options), sign_up=True, code_challenge=body.codeChallenge)
     return ok_response()

@@ -24,10 +24,12 @@ class MagicLinkService:
         self._front = front
         self._settings = settings
 
-    async def start(self, email: str, options: ProfileOptions, *, sign_up: bool) -> None:
+    async def start(
+        self, email: str, options: ProfileOptions, *, sign_up: bool, code_challenge: str | None = None
+    ) -> None:
         """Checks the request, then mails a link in the background: the answer is always the same."""
         request = self._front.prepare(email, options, sign_up=sign_up,
-                                      enabled=self._settings.email.passwordless_enabled)
+                                      enabled=self._settings.email.passwordless_enabled, code_challenge=code_challenge)
         self._front.start(request, self._stage, name="magic-link")
 
     async def _stage(self, session: AsyncSession, request: PasswordlessRequest, user: User | None) -> uuid.UUID | None:
@@ -37,4 +39,5 @@ class MagicLinkService:
         return await self._front.mail.stage_link(
             session, TicketKind.PASSWORDLESS_EMAIL, self._settings.email.link_expires_in, request.recipient(user),
             request.redirect_to, user_id=user.id if user is not None else None, payload=payload,
+            code_challenge=request.code_challenge,
         )

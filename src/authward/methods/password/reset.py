@@ -18,6 +18,7 @@ from authward.errors import AuthError, ErrorCode
 from authward.security.passwords import PasswordHasher
 from authward.security.redirects import RedirectPolicy
 from authward.services import audit
+from authward.services.exchange_codes import with_code_challenge
 from authward.services.password_policy import check_password_policy
 from authward.services.ticket_mail import TicketMail, recipient_of
 from authward.services.tickets import TicketKind, TicketOwner
@@ -46,19 +47,20 @@ class PasswordResetService:
         self._clock = clock
 
     # -- the reset email
-    async def request_reset(self, email: str, redirect_to: str | None) -> None:
+    async def request_reset(self, email: str, redirect_to: str | None, code_challenge: str | None = None) -> None:
         normalised = normalise_email(email)
         redirect = self._redirects.resolve(redirect_to)
-        self._background.spawn(self._send(normalised, redirect), name="password-reset")
+        with_code_challenge(None, code_challenge)  # a malformed challenge is refused now, not in the background
+        self._background.spawn(self._send(normalised, redirect, code_challenge), name="password-reset")
 
-    async def _send(self, email: str, redirect_to: str) -> None:
+    async def _send(self, email: str, redirect_to: str, code_challenge: str | None) -> None:
         message_id = None
         async with self._db.write() as session:
             user = await users_repo.get_by_email(session, email)
             if user is not None and not user.disabled:
                 message_id = await self._mail.stage_link(
                     session, TicketKind.PASSWORD_RESET, self._settings.email.link_expires_in, recipient_of(user),
-                    redirect_to, user_id=user.id,
+                    redirect_to, user_id=user.id, code_challenge=code_challenge,
                 )
         await self._mail.dispatch(message_id, wait=False)
 

@@ -10,7 +10,6 @@ from starlette.responses import Response
 from authward.api.deps import get_core, optional_claims, provide
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.email_schemas import UserPasswordRequest, UserPasswordResetRequest
-from authward.api.nhost.pkce import refuse_code_challenge
 from authward.api.nhost.schemas import OKResponse
 from authward.api.nhost.wire import ok_response
 from authward.errors import AuthError, ErrorCode
@@ -25,8 +24,7 @@ PasswordResetServiceDep = Annotated[PasswordResetService, Depends(provide(Passwo
     "/user/password/reset", operation_id="sendPasswordResetEmail", response_model=OKResponse, responses=ERRORS
 )
 async def send_password_reset_email(body: UserPasswordResetRequest, svc: PasswordResetServiceDep) -> Response:
-    refuse_code_challenge(body.codeChallenge)
-    await svc.request_reset(body.email, body.options.redirectTo if body.options else None)
+    await svc.request_reset(body.email, body.options.redirectTo if body.options else None, body.codeChallenge)
     return ok_response()
 
 

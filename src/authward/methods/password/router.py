@@ -30,7 +30,7 @@ async def sign_up_email_password(
     body: SignUpEmailPasswordRequest, request: Request, svc: PasswordServiceDep
 ) -> Response:
     options = profile_options(body.options)
-    result = await svc.sign_up(body.email, body.password, options, user_agent(request))
+    result = await svc.sign_up(body.email, body.password, options, user_agent(request), body.codeChallenge)
     return json_response(session_payload(result.session))
 
 

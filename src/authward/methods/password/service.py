@@ -45,7 +45,8 @@ class PasswordService:
         self._attempts = attempts  # per-account failure limits (services/sign_in_attempts.py)
 
     async def sign_up(
-        self, email: str, password: str, options: ProfileOptions, user_agent: str | None = None
+        self, email: str, password: str, options: ProfileOptions, user_agent: str | None = None,
+        code_challenge: str | None = None,
     ) -> SignUpResult:
         if self._settings.users.disable_signup:
             raise AuthError(ErrorCode.SIGNUP_DISABLED)
@@ -66,7 +67,7 @@ class PasswordService:
                 issued = None
                 mail = None
                 if self._verification is not None and redirect_to and self._verification.wanted_for(user):
-                    mail = await self._verification.stage(session, user, redirect_to)
+                    mail = await self._verification.stage(session, user, redirect_to, code_challenge)
                 issued = await self._sign_in.session_if_eligible(session, user, PASSWORD, SignInContext(user_agent))
         except IntegrityError as exc:  # a concurrent sign-up with the same email won
             raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE) from exc

@@ -25,3 +25,17 @@ class SignInPasswordlessSmsOtpRequest(StrictModel):
 class SignInPasswordlessSmsOtpResponse(BaseModel):
     session: Session | None = None
     mfa: MFAChallengePayload | None = None
+
+
+class UserPhoneNumberChangeRequest(StrictModel):
+    newPhoneNumber: str
+
+
+class UserPhoneNumberChangeVerifyRequest(StrictModel):
+    newPhoneNumber: str
+    otp: str
+
+
+class UserDeanonymizeSmsRequest(StrictModel):
+    phoneNumber: str
+    options: SignUpOptions | None = None

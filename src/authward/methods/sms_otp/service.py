@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authward.clock import Clock, utc_now
 from authward.delivery.sms import SmsDeliveryError, SmsMessage, SmsSender
 from authward.errors import AuthError, ErrorCode
+from authward.methods.sms_otp.deanonymize import finish_deanonymization, stages_deanonymization
 from authward.methods.sms_otp.phone import normalise_phone
 from authward.security.codes import new_code
 from authward.services import audit
@@ -158,6 +159,10 @@ class SmsOtpService:
         if isinstance(row, AuthError):
             return row
         user = await users_repo.get(session, row.user_id) if row.user_id is not None else None
+        if user is not None and stages_deanonymization(row.payload):  # POST /user/deanonymize/sms sent it
+            refusal = await finish_deanonymization(session, user, phone, row.payload, self._clock)
+            if refusal is not None:
+                return refusal
         if user is None or user.phone_number != phone:  # the number changed hands since the code was sent
             return AuthError(ErrorCode.INVALID_OTP)
         user.phone_number_verified = True

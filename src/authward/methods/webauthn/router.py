@@ -11,7 +11,6 @@ from starlette.responses import Response
 from authward.api.deps import provide, required_claims, user_agent
 from authward.api.elevation import require_elevated
 from authward.api.nhost.common import ERRORS
-from authward.api.nhost.pkce import refuse_code_challenge
 from authward.api.nhost.profile import profile_options
 from authward.api.nhost.schemas import OKResponse, SessionPayload
 from authward.api.nhost.wire import json_response, ok_response, session_json, session_payload
@@ -50,9 +49,9 @@ async def sign_up_webauthn(body: SignUpWebauthnRequest, svc: WebAuthnDep) -> Res
 @router.post("/signup/webauthn/verify", operation_id="verifySignUpWebauthn", response_model=SessionPayload,
              responses=ERRORS, tags=["authentication"])
 async def verify_sign_up_webauthn(body: SignUpWebauthnVerifyRequest, request: Request, svc: WebAuthnDep) -> Response:
-    refuse_code_challenge(body.codeChallenge)
     options = profile_options(body.options) if body.options is not None else None
-    result = await svc.verify_sign_up(credential_json(body.credential), options, body.nickname, user_agent(request))
+    result = await svc.verify_sign_up(credential_json(body.credential), options, body.nickname, user_agent(request),
+                                      body.codeChallenge)
     return json_response(session_payload(result.session))
 
 

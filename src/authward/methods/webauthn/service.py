@@ -77,14 +77,15 @@ class WebAuthnService(SecondFactorCeremony, KeyManagement):
 
     async def verify_sign_up(
         self, credential: dict[str, Any], options: ProfileOptions | None, nickname: str | None,
-        user_agent: str | None = None,
+        user_agent: str | None = None, code_challenge: str | None = None,
     ) -> SignUpResult:
         self._require_enabled()
         self._require_signup()
         response = read_response(credential)
         try:
             async with self._db.write() as session:
-                outcome = await self._sign_up(session, response, credential, options, nickname, user_agent)
+                outcome = await self._sign_up(session, response, credential, options, nickname, user_agent,
+                                              code_challenge)
         except IntegrityError as exc:  # a concurrent sign-up took the address (or the key) meanwhile
             raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE) from exc
         if isinstance(outcome, AuthError):
@@ -97,6 +98,7 @@ class WebAuthnService(SecondFactorCeremony, KeyManagement):
     async def _sign_up(
         self, session: AsyncSession, response: ClientResponse, credential: dict[str, Any],
         override: ProfileOptions | None, nickname: str | None, user_agent: str | None,
+        code_challenge: str | None = None,
     ) -> tuple[SignUpResult, uuid.UUID | None] | AuthError:
         row = await self._redeem(session, response, Ceremony.SIGN_UP)
         if isinstance(row, AuthError):
@@ -122,7 +124,7 @@ class WebAuthnService(SecondFactorCeremony, KeyManagement):
         await self._store_key(session, user.id, key, nickname, now)
         mail = None
         if self._verification is not None and redirect_to and self._verification.wanted_for(user):
-            mail = await self._verification.stage(session, user, redirect_to)
+            mail = await self._verification.stage(session, user, redirect_to, code_challenge)
         method = WEBAUTHN_VERIFIED if key.user_verified else WEBAUTHN
         issued = await self._sign_in.session_if_eligible(session, user, method, SignInContext(user_agent))
         return SignUpResult(user, issued), mail

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, Row, Select, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from authward.storage import sqlite_inline
+from authward.storage.prepared import PreparedSelect
 
 
 def async_database_url(url: str) -> str:
@@ -74,6 +75,7 @@ class Database:
         self.sync_engine = None
         self._write_engine = write_engine
         self._quick_connection: Connection | None = None
+        self._prepared: dict[Executable, PreparedSelect] = {}
         if self.is_sqlite:
             _configure_sqlite(self.engine)
             write_engine = self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -115,19 +117,20 @@ class Database:
     async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
         """One row of a Core statement, for the hot read paths (GET /user).
 
-        On SQLite a primary-key read takes microseconds, far less than aiosqlite's hop to its
-        worker thread and back for every statement (and the ORM session around it), so it runs on
-        the event loop over one long-lived stdlib connection, owned by the loop's thread. WAL mode
-        means readers never wait for writers, and the rollback after each read keeps no snapshot.
-        PostgreSQL stays asynchronous.
+        On SQLite a primary-key read takes microseconds, so it runs on the event loop over one
+        long-lived stdlib connection, as a statement compiled once (storage/prepared.py). WAL mode
+        means readers never wait for writers. PostgreSQL stays asynchronous.
         """
-        if self.sync_engine is not None:
+        if self.sync_engine is not None and isinstance(statement, Select):
             if self._quick_connection is None:
                 self._quick_connection = self.sync_engine.connect()
-            try:
-                return self._quick_connection.execute(statement, params).first()
-            finally:
-                self._quick_connection.rollback()
+            prepared = self._prepared.get(statement)
+            if prepared is None:
+                prepared = self._prepared[statement] = PreparedSelect(statement, self.sync_engine.dialect)
+            # the stdlib connection begins no transaction for a SELECT: nothing to roll back, no snapshot kept
+            driver = self._quick_connection.connection.driver_connection
+            row: Row[Any] | None = prepared.first(driver, params)  # type: ignore[arg-type]
+            return row
         async with self.engine.connect() as conn:
             return (await conn.execute(statement, params)).first()
 

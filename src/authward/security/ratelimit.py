@@ -1,9 +1,11 @@
 """Moving-window rate limits on the `limits` library: in memory, or in Redis when several processes share them.
 
 `RateLimiter.hit(rate, *key)` counts one request and says whether it may pass; the moving window is atomic
-in both stores (one Lua script in Redis; no await between the check and the count in memory), so a burst of
-parallel requests cannot pass a limit by racing. A store that cannot be reached lets requests pass (logged):
-an outage of Redis must not become an outage of sign-in.
+in both stores (one Lua script in Redis; in memory, `limits`' synchronous store called on the event loop,
+so nothing else runs between the check and the count), so a burst of parallel requests cannot pass a limit
+by racing. The memory store is the synchronous one because the asyncio one hands every hit's expiry sweep
+to a worker thread (a thread round trip per request, measured in `make bench`). A store that cannot be
+reached lets requests pass (logged): an outage of Redis must not become an outage of sign-in.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, Storage
+from limits import RateLimitItem, WindowStats, parse
+from limits import storage as sync_storage
+from limits import strategies as sync_strategies
+from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
@@ -43,9 +47,9 @@ def parse_rate(rate: str) -> RateLimitItem:
     return parse(rate)
 
 
-def build_storage(redis_url: str | None) -> Storage:
+def build_storage(redis_url: str | None) -> Storage | sync_storage.Storage:
     if not redis_url:
-        return MemoryStorage()
+        return sync_storage.MemoryStorage()
     url = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
     storage = storage_from_string(url)
     assert isinstance(storage, Storage)
@@ -53,17 +57,29 @@ def build_storage(redis_url: str | None) -> Storage:
 
 
 class RateLimiter:
-    def __init__(self, storage: Storage, prefix: str = "authward") -> None:
+    def __init__(self, storage: Storage | sync_storage.Storage, prefix: str = "authward") -> None:
         self._storage = storage
-        self._strategy = MovingWindowRateLimiter(storage)
+        self._in_memory: sync_strategies.MovingWindowRateLimiter | None = None
+        self._strategy: MovingWindowRateLimiter | None = None
+        if isinstance(storage, sync_storage.Storage):
+            self._in_memory = sync_strategies.MovingWindowRateLimiter(storage)
+        else:
+            self._strategy = MovingWindowRateLimiter(storage)
         self._prefix = prefix
+
+    async def _hit(self, item: RateLimitItem, *key: str) -> tuple[bool, WindowStats]:
+        if self._in_memory is not None:
+            allowed = self._in_memory.hit(item, self._prefix, *key)
+            return allowed, self._in_memory.get_window_stats(item, self._prefix, *key)
+        assert self._strategy is not None
+        allowed = await self._strategy.hit(item, self._prefix, *key)
+        return allowed, await self._strategy.get_window_stats(item, self._prefix, *key)
 
     async def hit(self, rate: str, *key: str) -> Verdict:
         """Count one request against `rate` for `key`; refused requests are not counted."""
         item = parse_rate(rate)
         try:
-            allowed = await self._strategy.hit(item, self._prefix, *key)
-            stats = await self._strategy.get_window_stats(item, self._prefix, *key)
+            allowed, stats = await self._hit(item, *key)
         except Exception as exc:  # the store is down: fail open, loudly
             log.warning("rate limit store unreachable (%s): request let through", exc)
             return Verdict(True, item.amount, item.amount, time.time() + item.get_expiry())
@@ -72,6 +88,9 @@ class RateLimiter:
     async def test(self, rate: str, *key: str) -> bool:
         """Whether one more request would pass, counting nothing."""
         try:
+            if self._in_memory is not None:
+                return self._in_memory.test(parse_rate(rate), self._prefix, *key)
+            assert self._strategy is not None
             return await self._strategy.test(parse_rate(rate), self._prefix, *key)
         except Exception as exc:
             log.warning("rate limit store unreachable (%s): request let through", exc)
@@ -79,6 +98,10 @@ class RateLimiter:
 
     async def clear(self, rate: str, *key: str) -> None:
         try:
+            if self._in_memory is not None:
+                self._in_memory.clear(parse_rate(rate), self._prefix, *key)
+                return
+            assert self._strategy is not None
             await self._strategy.clear(parse_rate(rate), self._prefix, *key)
         except Exception as exc:  # pragma: no cover - store down
             log.warning("rate limit store unreachable (%s)", exc)

@@ -8,7 +8,7 @@ endif
 JS_DIR := tests/e2e/js
 CHROMIUM ?= $(or $(AUTHWARD_TEST_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: install dev serve test test-fast bench lint clean
+.PHONY: install dev serve test test-fast bench bench-scale lint clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet uv
@@ -43,9 +43,13 @@ test: dev $(JS_DIR)/node_modules/.installed ## the whole suite
 test-fast: dev ## unit + integration only
 	.venv/bin/pytest tests/unit tests/integration
 
-bench: dev ## throughput of the hot routes (figures, not assertions)
+bench: dev ## the hot routes on SQLite and PostgreSQL, each beside its same-run limit (figures, not assertions)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	.venv/bin/python bench/run.py
+
+bench-scale: dev ## the same with 1,000,000 users loaded in bulk (sign-in, refresh, GET /user)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	BENCH_USERS=1000000 BENCH_ROUTES=user,refresh,signin .venv/bin/python bench/run.py
 
 lint: dev
 	.venv/bin/ruff check src tests

@@ -121,18 +121,25 @@ class Database:
         long-lived stdlib connection, as a statement compiled once (storage/prepared.py). WAL mode
         means readers never wait for writers. PostgreSQL stays asynchronous.
         """
-        if self.sync_engine is not None and isinstance(statement, Select):
+        if not isinstance(statement, Select):
+            async with self.engine.connect() as conn:
+                return (await conn.execute(statement, params)).first()
+        prepared = self._prepared.get(statement)
+        if prepared is None:
+            dialect = self.sync_engine.dialect if self.sync_engine is not None else self.engine.dialect
+            prepared = self._prepared[statement] = PreparedSelect(statement, dialect)
+        row: Row[Any] | None
+        if self.sync_engine is not None:
             if self._quick_connection is None:
                 self._quick_connection = self.sync_engine.connect()
-            prepared = self._prepared.get(statement)
-            if prepared is None:
-                prepared = self._prepared[statement] = PreparedSelect(statement, self.sync_engine.dialect)
             # the stdlib connection begins no transaction for a SELECT: nothing to roll back, no snapshot kept
             driver = self._quick_connection.connection.driver_connection
-            row: Row[Any] | None = prepared.first(driver, params)  # type: ignore[arg-type]
+            row = prepared.first(driver, params)  # type: ignore[arg-type]
             return row
         async with self.engine.connect() as conn:
-            return (await conn.execute(statement, params)).first()
+            raw = await conn.get_raw_connection()
+            row = await prepared.first_async(raw.driver_connection, params)
+            return row
 
     async def dispose(self) -> None:
         await self.engine.dispose()

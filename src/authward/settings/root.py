@@ -32,6 +32,7 @@ from authward.settings.sections import (
     TokenSettings,
     UserSettings,
 )
+from authward.settings.social_sections import ProvidersSettings
 from authward.settings.sources import sectioned, settings_sources
 
 MASK = "********"
@@ -58,6 +59,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
 
     @property
     def issuer(self) -> str:

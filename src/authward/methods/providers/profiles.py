@@ -46,7 +46,7 @@ def _str(value: Any) -> str | None:
 
 
 def _obj(value: Any) -> dict[str, Any]:
-    return _obj(value)
+    return value if isinstance(value, dict) else {}
 
 
 def _truthy(value: Any) -> bool:

@@ -349,3 +349,22 @@ def test_id_tokens_with_a_wrong_nonce_audience_or_signature_are_refused(setup: S
     assert refused.status_code == 400 and "audience" in refused.json()["message"]
     disabled = httpx.post(f"{ours.url}/signin/idtoken", json={"provider": "apple", "idToken": id_token})
     assert disabled.status_code == 409 and disabled.json()["error"] == "disabled-endpoint"
+
+
+def test_hosted_login_page_has_a_button_per_provider_that_signs_the_browser_in(setup: Setup) -> None:
+    import re
+
+    email = unique_email("hosted")
+    setup.github.next_profile = github_profile(4_000_000 + secrets.randbelow(10**6), email, verified=True)
+    with httpx.Client(base_url=setup.ours.url, follow_redirects=True, timeout=30) as browser:
+        page = browser.get("/login")
+        buttons = dict(re.findall(r'<a class="button secondary" href="([^"]+)">Continue with ([^<]+)</a>', page.text))
+        assert sorted(buttons.values()) == ["GitHub", "Google", "Upstream"]
+        github = next(href for href, label in buttons.items() if label == "GitHub").replace("&amp;", "&")
+        done = browser.get(github)
+        assert done.status_code == 200 and urlsplit(str(done.url)).path == "/login/provider"
+        assert email in done.text  # the signed-in page names the user
+        login_cookie = browser.cookies.get("authward_session")
+        assert login_cookie and login_cookie != landing(done)["refreshToken"]  # rotated into the browser's login
+        again = browser.get("/login")  # the browser is signed in now
+        assert email in again.text and 'name="password"' not in again.text

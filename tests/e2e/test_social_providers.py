@@ -22,7 +22,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from tests.e2e.conftest import AUTHWARD_BIN, LiveServer, ServerFactory
+from authward.client import AsyncAuthClient, AuthClient, Conflict
+from tests.e2e.conftest import AUTHWARD_BIN, LiveServer, ServerFactory, free_port
 from tests.e2e.fake_provider import FakeGitHub
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +59,7 @@ class Setup:
     client: dict[str, Any]  # the upstream's client for us
     other_client: dict[str, Any]  # another client of the upstream (a wrong audience)
     github: FakeGitHub
+    cli_port: int  # the loopback port `authward login --provider` listens on (allowed as a redirect)
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +71,11 @@ def setup(server_factory: ServerFactory) -> Iterator[Setup]:
                          *grants, *scopes, "--first-party")
     other = clients_cli(upstream, "create", "--name", "another app", "--redirect-uri", "http://127.0.0.1/other",
                         *grants, *scopes, "--first-party")
+    cli_port = free_port()
     with FakeGitHub(GITHUB_ID, GITHUB_SECRET) as github:
         issuer = upstream.url
         ours = server_factory(
+            allowed_redirect_urls=f"http://127.0.0.1:{cli_port}",
             provider_upstream_enabled=True, provider_upstream_client_id=client["client_id"],
             provider_upstream_client_secret=client["client_secret"],
             provider_upstream_discovery_url=f"{issuer}/.well-known/openid-configuration",
@@ -87,7 +91,7 @@ def setup(server_factory: ServerFactory) -> Iterator[Setup]:
         )
         callbacks = [f"{ours.url}/signin/provider/{name}/callback" for name in ("upstream", "google")]
         clients_cli(upstream, "update", client["client_id"], *[a for cb in callbacks for a in ("--redirect-uri", cb)])
-        yield Setup(upstream, ours, client, other, github)
+        yield Setup(upstream, ours, client, other, github, cli_port)
 
 
 def finish_upstream_login(setup: Setup, login_page: httpx.Response, email: str) -> str:
@@ -368,3 +372,70 @@ def test_hosted_login_page_has_a_button_per_provider_that_signs_the_browser_in(s
         assert login_cookie and login_cookie != landing(done)["refreshToken"]  # rotated into the browser's login
         again = browser.get("/login")  # the browser is signed in now
         assert email in again.text and 'name="password"' not in again.text
+
+
+# --- the SDK and the CLI --------------------------------------------------------------------------
+
+def test_sdk_provider_url_then_refresh_token_then_provider_tokens(setup: Setup) -> None:
+    email = unique_email("sdk")
+    setup.github.next_profile = github_profile(5_000_000 + secrets.randbelow(10**6), email, verified=True)
+    with AuthClient(setup.ours.url) as client:
+        url = client.sign_in_provider_url("github", {"redirect_to": f"{setup.ours.url}/healthz",
+                                                     "display_name": "Sdk User", "metadata": {"plan": "pro"}},
+                                          state="sdk-state")
+        with httpx.Client(follow_redirects=True, timeout=30) as browser:
+            query = landing(browser.get(url))
+        assert query["state"] == "sdk-state"
+        session = client.sign_in_refresh_token(query["refreshToken"])
+        assert session.user is not None and session.user.email == email
+        user = client.get_user()
+        assert user.display_name == "Sdk User" and user.metadata == {"plan": "pro"}
+        tokens = client.get_provider_tokens("github")
+        assert tokens.access_token.startswith("gho_") and tokens.refresh_token is None
+        links = client.list_user_providers()
+        assert [link.provider for link in links] == ["github"]
+
+
+async def test_async_sdk_id_token_sign_up_sign_in_and_link(setup: Setup) -> None:
+    email = unique_email("asdk")
+    sign_up(setup.upstream, email)
+    nonce = secrets.token_urlsafe(16)
+    id_token = upstream_id_token(setup, setup.client, email, hashed(nonce))
+    async with AsyncAuthClient(setup.ours.url) as client:
+        payload = await client.sign_up_id_token("upstream", id_token, nonce, {"display_name": "Async"})
+        assert payload.session is not None and payload.session.user is not None
+        assert payload.session.user.display_name == "Async"
+        with pytest.raises(Conflict):
+            await client.sign_up_id_token("upstream", id_token, nonce)
+        signed_in = await client.sign_in_id_token("upstream", id_token, nonce)
+        assert signed_in.session is not None and signed_in.session.user is not None
+        assert signed_in.session.user.id == payload.session.user.id
+    other_email = unique_email("asdk-link")
+    async with AsyncAuthClient(setup.ours.url) as other:
+        await other.sign_up_email_password(unique_email("asdk-owner"), PASSWORD)
+        sign_up(setup.upstream, other_email)
+        nonce2 = secrets.token_urlsafe(16)
+        await other.link_id_token("upstream", upstream_id_token(setup, setup.client, other_email, hashed(nonce2)),
+                                  nonce2)
+        assert [link.provider for link in await other.list_user_providers()] == ["upstream"]
+
+
+def test_cli_login_with_a_provider_through_the_loopback(setup: Setup, tmp_path: Any) -> None:
+    import sys
+    from pathlib import Path
+
+    email = unique_email("cli")
+    setup.github.next_profile = github_profile(6_000_000 + secrets.randbelow(10**6), email, verified=True)
+    follower = Path(__file__).with_name("follow_browser.py")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTHWARD_")} | {
+        "AUTHWARD_URL": setup.ours.url, "AUTHWARD_SESSION_FILE": str(tmp_path / "session.json"),
+        "BROWSER": f"{sys.executable} {follower} %s", "PYTHONPATH": str(Path(__file__).parents[2]),
+    }
+    done = subprocess.run([AUTHWARD_BIN, "login", "--provider", "github", "--port", str(setup.cli_port),
+                           "--timeout", "60", "--json"], env=env, capture_output=True, text=True, timeout=90,
+                          check=False)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert json.loads(done.stdout)["user"]["email"] == email
+    whoami = subprocess.run([AUTHWARD_BIN, "whoami", "--json"], env=env, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert whoami.returncode == 0 and email in whoami.stdout

@@ -154,3 +154,15 @@ def test_nonce_rule() -> None:
     assert not nonce_matches(None, raw)  # a nonce for a token without one
     assert nonce_matches(None, None)
     assert not nonce_matches(digest, raw, hashed=False)
+
+
+def test_every_provider_option_is_documented() -> None:
+    import re
+    from pathlib import Path
+
+    from authward.settings.social_sections import ProviderSettings
+
+    reference = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    rows = dict(re.findall(r"^\| `AUTHWARD_PROVIDER_<NAME>_(\w+)` \| `(\w+)` \|", reference, re.M))
+    assert sorted(rows.values()) == sorted(ProviderSettings.model_fields)
+    assert all(env.lower() == key for env, key in rows.items())

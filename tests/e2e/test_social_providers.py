@@ -439,3 +439,42 @@ def test_cli_login_with_a_provider_through_the_loopback(setup: Setup, tmp_path: 
     whoami = subprocess.run([AUTHWARD_BIN, "whoami", "--json"], env=env, capture_output=True, text=True, timeout=60,
                             check=False)
     assert whoami.returncode == 0 and email in whoami.stdout
+
+
+# --- @nhost/nhost-js (tests/e2e/js/nhost_social.mjs), on this module's servers -----------------------
+
+def run_nhost_js(setup: Setup, mode: str, **extra: str) -> dict[str, Any]:
+    from pathlib import Path
+
+    from tests.e2e.test_nhost_js import JS_DIR, _node
+
+    node = _node()
+    env = {"PATH": str(Path(node).parent), "AUTH_URL": f"{setup.ours.url}/v1", "SERVER_URL": setup.ours.url,
+           "MODE": mode, **extra}
+    done = subprocess.run([node, "nhost_social.mjs"], cwd=JS_DIR, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, f"{done.stderr}\n--- server log ---\n{setup.ours.log()}"
+    observed: dict[str, Any] = json.loads(done.stdout)
+    return observed
+
+
+def test_nhost_js_sign_in_provider_url_callback_and_id_token(setup: Setup) -> None:
+    urls = run_nhost_js(setup, "urls")
+    assert urlsplit(urls["signIn"]).path == "/v1/signin/provider/google"
+    email = unique_email("nhost-js")
+    sign_up(setup.upstream, email)
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        callback = finish_upstream_login(setup, browser.get(urls["signIn"]), email)
+        refresh_token = landing(browser.get(callback))["refreshToken"]
+    nonce = secrets.token_urlsafe(16)
+    id_token = upstream_id_token(setup, setup.client, email, hashed(nonce))
+    seen = run_nhost_js(setup, "session", REFRESH_TOKEN=refresh_token, ID_TOKEN=id_token, NONCE=nonce)
+    session = seen["session"]
+    assert session["status"] == 200 and session["storedBySdk"] is True and session["amr"] == ["fed"]
+    assert (session["email"], session["displayName"], session["metadata"]) == (email, "Js User", {"from": "nhost-js"})
+    assert seen["providerTokens"]["status"] == 200 and seen["providerTokens"]["hasAccessToken"] is True
+    assert seen["providerTokens"]["hasRefreshToken"] is True and seen["providerTokens"]["expiresAtIsDate"] is True
+    assert seen["providerTokensAgain"] == {"status": 404, "error": "not-found"}
+    assert seen["providerRefresh"] == {"status": 200, "newAccessToken": True}
+    assert seen["idToken"] == {"status": 200, "userId": session["userId"], "storedBySdk": True}
+    assert seen["idTokenWrongNonce"] == {"status": 400, "error": "invalid-request"}

@@ -478,3 +478,53 @@ def test_nhost_js_sign_in_provider_url_callback_and_id_token(setup: Setup) -> No
     assert seen["providerRefresh"] == {"status": 200, "newAccessToken": True}
     assert seen["idToken"] == {"status": 200, "userId": session["userId"], "storedBySdk": True}
     assert seen["idTokenWrongNonce"] == {"status": 400, "error": "invalid-request"}
+
+
+def start_at_github(setup: Setup, browser: httpx.Client, **params: str) -> dict[str, str]:
+    """Start a GitHub sign-in and stop at the fake's redirect back: the callback's query (code, state)."""
+    query = urlencode({"redirectTo": f"{setup.ours.url}/healthz", **params})
+    to_provider = browser.get(f"{setup.ours.url}/signin/provider/github?{query}")
+    assert to_provider.status_code == 302, to_provider.text
+    back = browser.get(to_provider.headers["location"])
+    assert back.status_code == 302
+    return {k: v[0] for k, v in parse_qs(urlsplit(back.headers["location"]).query).items()}
+
+
+def test_connect_links_the_provider_to_the_signed_in_user(setup: Setup) -> None:
+    owner = sign_up(setup.ours, unique_email("connect"))
+    identity = github_profile(7_000_000 + secrets.randbelow(10**6), unique_email("gh-connect"), verified=False)
+    setup.github.next_profile = identity
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        query = urlencode({"redirectTo": f"{setup.ours.url}/healthz", "connect": owner["accessToken"]})
+        done = landing(browser.get(f"{setup.ours.url}/signin/provider/github?{query}"))
+    assert done == {"linked": "github"}  # no new session: the app has one
+    bearer = {"authorization": f"Bearer {owner['accessToken']}"}
+    assert [link["provider"] for link in httpx.get(f"{setup.ours.url}/user/providers", headers=bearer).json()[
+        "providers"]] == ["github"]
+    # The same GitHub account connected by someone else: refused.
+    other = sign_up(setup.ours, unique_email("connect-other"))
+    setup.github.next_profile = identity
+    with httpx.Client(follow_redirects=True, timeout=30) as browser:
+        query = urlencode({"redirectTo": f"{setup.ours.url}/healthz", "connect": other["accessToken"]})
+        refused = landing(browser.get(f"{setup.ours.url}/signin/provider/github?{query}"))
+    assert refused["error"] == "provider-account-already-linked"
+    bad = httpx.get(f"{setup.ours.url}/signin/provider/github?connect=not-a-token")
+    assert bad.status_code == 401
+
+
+def test_form_post_callback_and_a_provider_refusal(setup: Setup) -> None:
+    email = unique_email("formpost")
+    setup.github.next_profile = github_profile(8_000_000 + secrets.randbelow(10**6), email, verified=True)
+    with httpx.Client(timeout=30) as browser:
+        back = start_at_github(setup, browser)
+        posted = browser.post(f"{setup.ours.url}/signin/provider/github/callback", data=back)
+        assert posted.status_code == 303  # Apple's form_post: the browser GETs the app
+        assert "refreshToken" in landing_of(posted)
+        back = start_at_github(setup, browser)
+        denied = browser.get(f"{setup.ours.url}/signin/provider/github/callback",
+                             params={"state": back["state"], "error": "access_denied",
+                                     "error_description": "The user said no"})
+        found = landing_of(denied)
+        assert found["error"] == "oauth-provider-error" and found["provider_error"] == "access_denied"
+        assert found["provider_error_description"] == "The user said no"
+        assert denied.headers["location"].startswith(f"{setup.ours.url}/healthz")

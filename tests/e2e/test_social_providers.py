@@ -528,3 +528,24 @@ def test_form_post_callback_and_a_provider_refusal(setup: Setup) -> None:
         assert found["error"] == "oauth-provider-error" and found["provider_error"] == "access_denied"
         assert found["provider_error_description"] == "The user said no"
         assert denied.headers["location"].startswith(f"{setup.ours.url}/healthz")
+
+
+def test_a_user_with_totp_gets_an_mfa_ticket_from_the_provider_sign_in(setup: Setup) -> None:
+    import pyotp
+
+    identity = github_profile(9_000_000 + secrets.randbelow(10**6), unique_email("totp"), verified=True)
+    first = github_sign_in(setup, identity)
+    session = refresh(setup.ours, first["refreshToken"])
+    bearer = {"authorization": f"Bearer {session['accessToken']}"}
+    generated = httpx.get(f"{setup.ours.url}/mfa/totp/generate", headers=bearer)
+    assert generated.status_code == 200, generated.text
+    totp = pyotp.TOTP(generated.json()["totpSecret"])
+    enabled = httpx.post(f"{setup.ours.url}/user/mfa", headers=bearer,
+                         json={"code": totp.now(), "activeMfaType": "totp"})
+    assert enabled.status_code == 200, enabled.text
+    second = github_sign_in(setup, identity)
+    assert "refreshToken" not in second and second["mfaTicket"].startswith("mfaTotp:")
+    # A code is single use (the one that enabled TOTP is spent): a recovery code completes the sign-in.
+    recovery = generated.json()["recoveryCodes"][0]
+    finished = httpx.post(f"{setup.ours.url}/signin/mfa/totp", json={"ticket": second["mfaTicket"], "otp": recovery})
+    assert finished.status_code == 200 and finished.json()["session"]["user"]["id"] == session["user"]["id"]

@@ -35,7 +35,7 @@ class ProviderLinks:
         self._settings, self._clock = settings, clock
 
     async def list_links(self, user_id: str) -> list[ProviderLink]:
-        async with self._db.write() as session:
+        async with self._db.read() as session:
             user = await registered_user_for_change(session, user_id)
             return await links_repo.of_user(session, user.id)
 

@@ -18,7 +18,7 @@ from authward.errors import AuthError, ErrorCode
 from authward.methods.providers.accounts import ProviderAccounts
 from authward.methods.providers.configured import Provider, ProviderDirectory
 from authward.methods.providers.provider_tokens import ProviderTokenVault, session_from_token
-from authward.methods.providers.state import Flow, PendingSignIn, ProviderStates, binding_of
+from authward.methods.providers.state import Flow, PendingSignIn, ProviderStates, binding_of, cookie_name
 from authward.methods.providers.upstream import Upstream, new_code_verifier
 from authward.security.jwt import AccessTokenCodec, InvalidToken
 from authward.security.redirects import RedirectPolicy
@@ -105,7 +105,7 @@ class ProviderRedirectFlow:
             state = await self._states.issue(session, pending)
         url = self._upstream.authorization_url(provider, self.callback_url(name), state, pending.code_verifier,
                                                pending.nonce, extra)
-        return Started(url, f"authward-provider-state-{name}", binding_of(state))
+        return Started(url, cookie_name(name), binding_of(state))
 
     async def callback(self, name: str, params: dict[str, str], cookie: str | None, user_agent: str | None) -> str:
         """The URL to send the browser to, success or not."""

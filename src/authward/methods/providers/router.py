@@ -19,8 +19,8 @@ from authward.api.deps import provide, user_agent
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.pkce import refuse_code_challenge
 from authward.errors import AuthError, ErrorCode
-from authward.methods.providers.redirect_flow import ProviderRedirectFlow, StartRequest
-from authward.methods.providers.state import Flow
+from authward.methods.providers.redirect_flow import ProviderRedirectFlow, Started, StartRequest
+from authward.methods.providers.state import STATE_TTL_SECONDS, Flow, cookie_name
 from authward.services.users import ProfileOptions
 
 router = APIRouter(tags=["authentication"])
@@ -62,10 +62,10 @@ def _start_request(request: Request, flow: Flow, allowed_roles: str | None, defa
     return StartRequest(flow, options, connect, state, code_challenge, upstream)
 
 
-def _to_provider(started: Any, secure: bool) -> Response:
+def _to_provider(started: Started, secure: bool) -> Response:
     response = RedirectResponse(started.url, status_code=302, headers=NO_STORE)
     # SameSite=None lets Apple's cross-site form_post carry the cookie; browsers demand Secure with it.
-    response.set_cookie(started.cookie_name, started.cookie_value, max_age=600, path="/", httponly=True,
+    response.set_cookie(started.cookie_name, started.cookie_value, max_age=STATE_TTL_SECONDS, path="/", httponly=True,
                         secure=secure, samesite="none" if secure else "lax")
     return response
 
@@ -133,8 +133,8 @@ async def provider_callback_post(provider: str, request: Request, svc: FlowDep) 
 
 async def _callback(provider: str, request: Request, svc: FlowDep, params: dict[str, str],
                     status: int = 302) -> Response:
-    cookie_name = f"authward-provider-state-{provider}"
-    url = await svc.callback(provider, params, request.cookies.get(cookie_name), user_agent(request))
+    name = cookie_name(provider)
+    url = await svc.callback(provider, params, request.cookies.get(name), user_agent(request))
     response = RedirectResponse(url, status_code=status, headers=NO_STORE)
-    response.delete_cookie(cookie_name, path="/")
+    response.delete_cookie(name, path="/")
     return response

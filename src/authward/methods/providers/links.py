@@ -24,6 +24,7 @@ from authward.storage.db import Database
 from authward.storage.models import ProviderLink, User
 from authward.storage.repos import credentials as credentials_repo
 from authward.storage.repos import provider_links as links_repo
+from authward.storage.repos import users as users_repo
 
 WEBAUTHN_CREDENTIAL_TYPE = "webauthn"  # the webauthn method's credential rows (methods/webauthn/keys.py)
 
@@ -46,10 +47,14 @@ class ProviderLinks:
             raise AuthError(ErrorCode.NOT_FOUND, "No such provider link") from exc
         async with self._db.write() as session:
             user = await registered_user_for_change(session, user_id)
+            # Locked: an unlink and a passkey removal at once must not both take the last way in.
+            locked = await users_repo.get_for_update(session, user.id)
+            if locked is None:  # pragma: no cover - loaded just above
+                raise AuthError(ErrorCode.UNAUTHENTICATED)
             links = await links_repo.of_user(session, user.id)
             if not any(link.id == link_uuid for link in links):
                 raise AuthError(ErrorCode.NOT_FOUND, "No such provider link")
-            if len(links) == 1 and not await self._other_ways(session, user):
+            if len(links) == 1 and not await self._other_ways(session, locked):
                 raise AuthError(ErrorCode.INVALID_REQUEST, "This is the last way to sign in to the account")
             await links_repo.remove(session, link_uuid, user.id)
             audit.record(session, "user.provider_unlinked", self._clock(), user.id, link_id=link_id)

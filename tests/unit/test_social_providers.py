@@ -166,3 +166,28 @@ def test_every_provider_option_is_documented() -> None:
     rows = dict(re.findall(r"^\| `AUTHWARD_PROVIDER_<NAME>_(\w+)` \| `(\w+)` \|", reference, re.M))
     assert sorted(rows.values()) == sorted(ProviderSettings.model_fields)
     assert all(env.lower() == key for env, key in rows.items())
+
+
+def test_apple_client_secret_is_a_signed_jwt_and_tenants_fill_the_endpoints() -> None:
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from authward.methods.providers.configured import Provider, _overridden
+    from authward.settings.social_sections import ProviderSettings
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    options = ProviderSettings(enabled=True, client_id="com.example.web", team_id="TEAM123", key_id="KEY456",
+                               private_key=pem)
+    apple = Provider(_overridden(BUILT_IN["apple"], options), options)
+    secret = apple.client_secret(now=1_700_000_000)
+    assert secret is not None
+    assert jwt.get_unverified_header(secret)["kid"] == "KEY456"
+    claims = jwt.decode(secret, key.public_key(), algorithms=["ES256"], audience="https://appleid.apple.com",
+                        options={"verify_exp": False})
+    assert (claims["iss"], claims["sub"], claims["exp"] - claims["iat"]) == ("TEAM123", "com.example.web", 300)
+    tenant = ProviderSettings(enabled=True, client_id="x", tenant="contoso.onmicrosoft.com")
+    azure = _overridden(BUILT_IN["azuread"], tenant)
+    assert azure.authorize_url == "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"

@@ -25,6 +25,7 @@ import pytest
 from authward.client import AsyncAuthClient, AuthClient, Conflict
 from tests.e2e.conftest import AUTHWARD_BIN, LiveServer, ServerFactory, free_port
 from tests.e2e.fake_provider import FakeGitHub
+from tests.e2e.test_hosted_pages_browser import chromium  # noqa: F401 - the headless Chromium fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -549,3 +550,21 @@ def test_a_user_with_totp_gets_an_mfa_ticket_from_the_provider_sign_in(setup: Se
     recovery = generated.json()["recoveryCodes"][0]
     finished = httpx.post(f"{setup.ours.url}/signin/mfa/totp", json={"ticket": second["mfaTicket"], "otp": recovery})
     assert finished.status_code == 200 and finished.json()["session"]["user"]["id"] == session["user"]["id"]
+
+
+def test_hosted_login_page_in_headless_chromium(setup: Setup, chromium: Any) -> None:  # noqa: F811 - the fixture
+    """The real browser: the button, GitHub's (fake) consent, the callback, signed in at /login/provider."""
+    email = unique_email("chromium")
+    setup.github.next_profile = github_profile(10_000_000 + secrets.randbelow(10**6), email, verified=True)
+    context = chromium.new_context(locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(f"{setup.ours.url}/login")
+        page.get_by_role("link", name="Continue with GitHub").click()
+        page.wait_for_url("**/login/provider?**")
+        assert email in page.content()
+        cookies = {cookie["name"]: cookie for cookie in context.cookies()}
+        assert "authward_session" in cookies and cookies["authward_session"]["httpOnly"] is True
+        assert "authward-provider-state-github" not in cookies  # cleared by the callback
+    finally:
+        context.close()

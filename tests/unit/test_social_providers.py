@@ -62,8 +62,9 @@ def test_provider_settings_as_keywords_and_their_checks() -> None:
         Settings(providers={"google": {"enabled": True}})
     with pytest.raises(ValueError, match="provider name"):
         Settings(providers={"Bad-Name": {"client_id": "x"}})
-    with pytest.raises(ValueError, match="http"):
+    with pytest.raises(ValueError, match="http") as bad_url:
         Settings(providers={"corp": {"issuer": "ftp://x"}})
+    assert bad_url.value.errors()[0]["loc"] == ("provider_corp", "issuer")  # AUTHWARD_PROVIDER_CORP_ISSUER
 
 
 @dataclass

@@ -111,7 +111,9 @@ def _named_by_flat_names(exc: ValidationError) -> ValidationError:
     for error in exc.errors():
         loc = error["loc"]
         flat = FLAT_NAME_AT.get((str(loc[0]), str(loc[1]))) if len(loc) >= 2 else None
-        if flat is not None:
+        if len(loc) >= 2 and loc[0] == "providers":  # AUTHWARD_PROVIDER_<NAME>_<OPTION>
+            loc = (f"provider_{loc[1]}", *loc[2:])
+        elif flat is not None:
             loc = (flat, *loc[2:])
         elif len(loc) == 1 and loc[0] in SECTIONS and error["type"] == "value_error":
             loc = ()

@@ -76,10 +76,11 @@ async def read_oidc(source: ProfileSource) -> ProviderProfile:
 
 async def read_microsoft(source: ProfileSource) -> ProviderProfile:
     """Azure AD / Entra ID: OIDC userinfo; Microsoft does not vouch for the `email` claim (any tenant
-    admin can set it), so it is never treated as verified."""
+    admin can set it: the "nOAuth" takeover), so it is never treated as verified (Nhost does)."""
     claims = await source.userinfo()
     profile = oidc_claims(claims)
-    return ProviderProfile(profile.id, profile.email, False, profile.display_name, profile.avatar_url)
+    # Graph's `picture` is an API URL that needs a token: no avatar.
+    return ProviderProfile(profile.id, profile.email, False, profile.display_name, None)
 
 
 async def read_github(source: ProfileSource) -> ProviderProfile:

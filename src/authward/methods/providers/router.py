@@ -22,6 +22,7 @@ from authward.errors import AuthError, ErrorCode
 from authward.methods.providers.redirect_flow import ProviderRedirectFlow, Started, StartRequest
 from authward.methods.providers.state import STATE_TTL_SECONDS, Flow, cookie_name
 from authward.services.users import ProfileOptions
+from authward.settings.social_sections import PROVIDER_NAME
 
 router = APIRouter(tags=["authentication"])
 FlowDep = Annotated[ProviderRedirectFlow, Depends(provide(ProviderRedirectFlow))]
@@ -30,6 +31,7 @@ MAX_FORM_BYTES = 16_384
 UPSTREAM_PARAM = re.compile(r"^upstreamParams\[([A-Za-z0-9_.-]{1,64})\]$")
 PROVIDER_SPECIFIC = ("connection", "organization")
 MAX_METADATA_CHARS = 16_384
+MAX_LENGTHS = {"redirectTo": 2048, "connect": 8192, "state": 512}
 
 _EXTRA_PARAMS: dict[str, Any] = {"parameters": [
     {"name": "providerSpecificParams", "in": "query", "required": False, "style": "form", "explode": True,
@@ -42,10 +44,19 @@ _EXTRA_PARAMS: dict[str, Any] = {"parameters": [
 _REDIRECT = {302: {"description": "Redirect to the provider"}, **ERRORS}
 
 
+def _bounded(**values: str | None) -> None:
+    """Lengths checked here, not in the schema: a generated over-long URL would meet the HTTP server's own
+    limit (a bare 400) before this route's error shape."""
+    for name, value in values.items():
+        if value is not None and len(value) > MAX_LENGTHS[name]:
+            raise AuthError(ErrorCode.INVALID_REQUEST, f"{name} is longer than {MAX_LENGTHS[name]} characters")
+
+
 def _start_request(request: Request, flow: Flow, allowed_roles: str | None, default_role: str | None,
                    display_name: str | None, locale: str | None, metadata: str | None, state: str | None,
                    code_challenge: str | None, connect: str | None = None) -> StartRequest:
     refuse_code_challenge(code_challenge)
+    _bounded(state=state, connect=connect)
     try:
         meta = orjson.loads(metadata) if metadata else {}
     except orjson.JSONDecodeError as exc:
@@ -76,12 +87,13 @@ async def sign_in_provider(
     provider: str, request: Request, svc: FlowDep,
     allowedRoles: str | None = Query(None), defaultRole: str | None = Query(None),
     displayName: str | None = Query(None, max_length=32), locale: str | None = Query(None, min_length=2, max_length=3),
-    metadata: str | None = Query(None), redirectTo: str | None = Query(None, max_length=2048),
-    connect: str | None = Query(None, max_length=8192), state: str | None = Query(None, max_length=512),
+    metadata: str | None = Query(None), redirectTo: str | None = Query(None),
+    connect: str | None = Query(None), state: str | None = Query(None),
     codeChallenge: str | None = Query(None),
 ) -> Response:
     start = _start_request(request, Flow.SIGN_IN, allowedRoles, defaultRole, displayName, locale, metadata, state,
                            codeChallenge, connect)
+    _bounded(redirectTo=redirectTo)
     started = await svc.start(provider, start, redirectTo)
     return _to_provider(started, svc.callback_url(provider).startswith("https://"))
 
@@ -92,11 +104,12 @@ async def sign_up_provider(
     provider: str, request: Request, svc: FlowDep,
     allowedRoles: str | None = Query(None), defaultRole: str | None = Query(None),
     displayName: str | None = Query(None, max_length=32), locale: str | None = Query(None, min_length=2, max_length=3),
-    metadata: str | None = Query(None), redirectTo: str | None = Query(None, max_length=2048),
-    state: str | None = Query(None, max_length=512), codeChallenge: str | None = Query(None),
+    metadata: str | None = Query(None), redirectTo: str | None = Query(None),
+    state: str | None = Query(None), codeChallenge: str | None = Query(None),
 ) -> Response:
     start = _start_request(request, Flow.SIGN_UP, allowedRoles, defaultRole, displayName, locale, metadata, state,
                            codeChallenge)
+    _bounded(redirectTo=redirectTo)
     started = await svc.start(provider, start, redirectTo)
     return _to_provider(started, svc.callback_url(provider).startswith("https://"))
 
@@ -107,7 +120,7 @@ _CALLBACK_QUERY = ("code", "id_token", "oauth_token", "oauth_verifier", "error",
 @router.get("/signin/provider/{provider}/callback", operation_id="signInProviderCallbackGet", status_code=302,
             response_class=Response, responses={302: {"description": "Redirect to redirectTo"}, **ERRORS})
 async def provider_callback_get(
-    provider: str, request: Request, svc: FlowDep, state: str = Query(max_length=512),
+    provider: str, request: Request, svc: FlowDep, state: str = Query(),
     code: str | None = Query(None), id_token: str | None = Query(None), oauth_token: str | None = Query(None),
     oauth_verifier: str | None = Query(None), error: str | None = Query(None),
     error_description: str | None = Query(None), error_uri: str | None = Query(None),
@@ -117,7 +130,9 @@ async def provider_callback_get(
 
 
 @router.post("/signin/provider/{provider}/callback", operation_id="signInProviderCallbackPost", status_code=302,
-             response_class=Response, responses={302: {"description": "Redirect to redirectTo"}, **ERRORS},
+             response_class=Response, responses={
+                 302: {"description": "Redirect to redirectTo"},
+                 303: {"description": "Redirect to redirectTo (the browser follows with a GET)"}, **ERRORS},
              openapi_extra={"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
                  "schema": {"type": "object", "required": ["state"], "properties": {
                      name: {"type": "string"} for name in ("code", "id_token", "state", "user", "error",
@@ -133,6 +148,8 @@ async def provider_callback_post(provider: str, request: Request, svc: FlowDep) 
 
 async def _callback(provider: str, request: Request, svc: FlowDep, params: dict[str, str],
                     status: int = 302) -> Response:
+    if not PROVIDER_NAME.match(provider):  # no cookie is named after what no provider is called
+        raise AuthError(ErrorCode.DISABLED_ENDPOINT, "No such provider")
     name = cookie_name(provider)
     url = await svc.callback(provider, params, request.cookies.get(name), user_agent(request))
     response = RedirectResponse(url, status_code=status, headers=NO_STORE)

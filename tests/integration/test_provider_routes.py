@@ -122,3 +122,18 @@ async def test_links_list_unlink_and_tokens_auth(make_client: Any) -> None:
     assert_error(await api.post("/v1/token/provider/github", headers=bearer(ada), json={"refreshToken": "r"}), 404,
                  "not-found")  # no link to GitHub any more
     assert_error(await api.get("/v1/user/providers"), 401, "unauthenticated-user")
+
+
+async def test_hosted_page_buttons_and_the_way_back_on_errors(make_client: Any) -> None:
+    api = await make_client(**GITHUB)
+    login = await api.get("/login")
+    assert "Continue with GitHub" in login.text
+    assert "/signin/provider/github?redirectTo=http%3A%2F%2F127.0.0.1%3A4000%2Flogin%2Fprovider" in login.text
+    for query in ({"error": "invalid-state", "errorDescription": "Invalid state"}, {"refreshToken": "not-a-token"}):
+        back = await api.get("/login/provider", params=query)
+        assert back.status_code in (400, 401) and "did not work" in back.text
+        assert 'name="password"' in back.text  # the login form again, with its buttons
+        assert "Continue with GitHub" in back.text
+    assert "authward_session" not in api.cookies
+    taken = await api.get("/login/provider", params={"error": "user-already-exists"})
+    assert "did not work" not in taken.text and taken.status_code == 409

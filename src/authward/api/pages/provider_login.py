@@ -22,6 +22,9 @@ from authward.api.pages.rendering import page_for
 from authward.errors import AuthError, ErrorCode
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+# What the user can act on is said as on the other forms; any other failure is "did not work, try again".
+SAID_AS_IS = frozenset({ErrorCode.DISABLED_USER, ErrorCode.UNVERIFIED_USER, ErrorCode.SIGNUP_DISABLED,
+                        ErrorCode.USER_ALREADY_EXISTS})
 
 
 @router.get(RETURN_PATH)
@@ -40,6 +43,7 @@ async def provider_return(request: Request, core: CoreDep, authorization: Author
             raise AuthError(ErrorCode(code) if known else ErrorCode.OAUTH_PROVIDER_ERROR)
         issued = await core.sessions.refresh(query["refreshToken"])
     except AuthError as exc:
-        return login_form(page, pending, exc.status, error=form_message(page.texts, exc, core.settings),
-                          passkeys=core.settings.webauthn.enabled, providers=buttons)
+        told = form_message(page.texts, exc, core.settings) if exc.code in SAID_AS_IS else page.texts("provider_failed")
+        return login_form(page, pending, exc.status, error=told, passkeys=core.settings.webauthn.enabled,
+                          providers=buttons)
     return await finish_sign_in(request, page, core, authorization, issued, pending.request_id if pending else None)

@@ -34,6 +34,11 @@ from authward.storage.repos import provider_links as links_repo
 from authward.storage.repos import users as users_repo
 
 
+def concurrent_sign_in() -> AuthError:
+    """Two sign-ins of one new identity at once: the second loses the unique (provider, id) race."""
+    return AuthError(ErrorCode.INVALID_REQUEST, "Another sign-in with this account finished first: try again")
+
+
 @dataclass(frozen=True)
 class Resolved:
     user: User

@@ -6,8 +6,10 @@ user is found, created or linked by the rules of accounts.py.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from authward.errors import AuthError, ErrorCode
-from authward.methods.providers.accounts import ProviderAccounts
+from authward.methods.providers.accounts import ProviderAccounts, concurrent_sign_in
 from authward.methods.providers.configured import Provider, ProviderDirectory
 from authward.methods.providers.id_tokens import IdTokenVerifier
 from authward.methods.providers.profiles import ProviderProfile, oidc_claims
@@ -38,22 +40,31 @@ class IdTokenSignIn:
     async def sign_in(self, name: str, id_token: str, nonce: str | None, options: ProfileOptions,
                       user_agent: str | None) -> IssuedSession | MfaChallenge:
         provider, profile = await self._profile(name, id_token, nonce)
-        async with self._db.write() as session:
-            resolved = await self._accounts.resolve(session, provider.name, profile, Flow.SIGN_IN, options)
-            context = SignInContext(user_agent, audit={"provider": provider.name})
-            return await self._sign_in.complete(session, resolved.user, ID_TOKEN, context)
+        try:
+            async with self._db.write() as session:
+                resolved = await self._accounts.resolve(session, provider.name, profile, Flow.SIGN_IN, options)
+                context = SignInContext(user_agent, audit={"provider": provider.name})
+                return await self._sign_in.complete(session, resolved.user, ID_TOKEN, context)
+        except IntegrityError as exc:
+            raise concurrent_sign_in() from exc
 
     async def sign_up(self, name: str, id_token: str, nonce: str | None, options: ProfileOptions,
                       user_agent: str | None) -> IssuedSession | None:
         """A new user (`user-already-exists` otherwise); its session when it may have one now."""
         provider, profile = await self._profile(name, id_token, nonce)
-        async with self._db.write() as session:
-            resolved = await self._accounts.resolve(session, provider.name, profile, Flow.SIGN_UP, options)
-            context = SignInContext(user_agent, audit={"provider": provider.name})
-            return await self._sign_in.session_if_eligible(session, resolved.user, ID_TOKEN, context)
+        try:
+            async with self._db.write() as session:
+                resolved = await self._accounts.resolve(session, provider.name, profile, Flow.SIGN_UP, options)
+                context = SignInContext(user_agent, audit={"provider": provider.name})
+                return await self._sign_in.session_if_eligible(session, resolved.user, ID_TOKEN, context)
+        except IntegrityError as exc:
+            raise concurrent_sign_in() from exc
 
     async def link(self, user_id: str, name: str, id_token: str, nonce: str | None) -> None:
         provider, profile = await self._profile(name, id_token, nonce)
-        async with self._db.write() as session:
-            user = await registered_user_for_change(session, user_id)
-            await self._accounts.link_to(session, user, provider.name, profile)
+        try:
+            async with self._db.write() as session:
+                user = await registered_user_for_change(session, user_id)
+                await self._accounts.link_to(session, user, provider.name, profile)
+        except IntegrityError as exc:
+            raise concurrent_sign_in() from exc

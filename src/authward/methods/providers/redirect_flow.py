@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from sqlalchemy.exc import IntegrityError
+
 from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
-from authward.methods.providers.accounts import ProviderAccounts
+from authward.methods.providers.accounts import ProviderAccounts, concurrent_sign_in
 from authward.methods.providers.configured import Provider, ProviderDirectory
 from authward.methods.providers.provider_tokens import ProviderTokenVault, session_from_token
 from authward.methods.providers.state import Flow, PendingSignIn, ProviderStates, binding_of, cookie_name
@@ -118,6 +120,8 @@ class ProviderRedirectFlow:
             credential = await self._complete(pending, params, user_agent)
         except AuthError as exc:
             return with_query(pending.redirect_to, _error(exc, params))
+        except IntegrityError:
+            return with_query(pending.redirect_to, _error(concurrent_sign_in()))
         if pending.client_state is not None:
             credential["state"] = pending.client_state
         return with_query(pending.redirect_to, credential)

@@ -80,6 +80,9 @@ EXTENSION_OPERATIONS: dict[tuple[str, str], str] = {
     ("PATCH", "/user/webauthn/{key_id}"): "rename a passkey (its nickname); the spec has no way to; docs/webauthn.md",
     ("DELETE", "/user/webauthn/{key_id}"):
         "remove a passkey, refused when it is the last way to sign in; the spec has no way to; docs/webauthn.md",
+    ("GET", "/user/providers"): "list the caller's provider links (social sign-in identities); docs/social.md",
+    ("DELETE", "/user/providers/{link_id}"):
+        "unlink a provider, refused when it is the last way to sign in; the spec has no way to; docs/social.md",
 }
 
 # (where, keyword) -> reason. `where` is "<Component>.<property path>" for component schemas of the reference,
@@ -125,6 +128,18 @@ DELIBERATE_DIFFERENCES: dict[tuple[str, str], str] = {
     ("VerifyAddSecurityKeyRequest.nickname", "maxLength"): "a bound on a key's nickname (100), shown in key lists",
     ("UserDeanonymizeRequest.password", "minLength"):
         "as sign-up: the length policy is enforced in code so a short password answers `password-too-short`",
+    ("IdTokenProvider", "enum"):
+        "generic OIDC providers, named by the operator, sign in with ID tokens too (docs/social.md); a pattern "
+        "on the name instead of the spec's [apple, google]",
+    ("IdTokenProvider", "pattern"): "the provider's name: lower-case letters and digits (docs/social.md)",
+    ("SignInIdTokenRequest.idToken", "maxLength"): "a bound on a JWT (16 KiB) to refuse absurd inputs early",
+    ("SignUpIdTokenRequest.idToken", "maxLength"): "a bound on a JWT (16 KiB) to refuse absurd inputs early",
+    ("LinkIdTokenRequest.idToken", "maxLength"): "a bound on a JWT (16 KiB) to refuse absurd inputs early",
+    ("SignInIdTokenRequest.nonce", "maxLength"): "a bound on a nonce (512)",
+    ("SignUpIdTokenRequest.nonce", "maxLength"): "a bound on a nonce (512)",
+    ("LinkIdTokenRequest.nonce", "maxLength"): "a bound on a nonce (512)",
+    ("RefreshProviderTokenRequest.refreshToken", "maxLength"): "bounds on a provider's opaque token",
+    ("RefreshProviderTokenRequest.refreshToken", "minLength"): "bounds on a provider's opaque token",
     # The OAuth face (api/oauth/schemas.py): discovery advertises what is implemented, no more, no less.
     ("OAuth2DiscoveryResponse.client_id_metadata_document_supported", "property"):
         "not implemented (client ID metadata documents, an IETF draft): not advertised",

@@ -516,6 +516,26 @@ async def test_elevate_with_a_key(api: httpx.AsyncClient, authenticator: SoftAut
                  400, "invalid-request")
 
 
+
+async def test_a_provider_link_is_a_way_in_so_the_last_key_may_go(
+    make_client: Any, clock: FakeClock, authenticator: SoftAuthenticator
+) -> None:
+    import uuid
+
+    from authward.storage.models import ProviderLink
+    from authward.storage.repos import provider_links as links_repo
+
+    api = await make_client(clock=clock, email_passwordless_enabled=False, email_otp_enabled=False, **WEBAUTHN)
+    session = await passkey_user(api, authenticator)
+    only = (await api.get("/v1/user/webauthn", headers=bearer(session))).json()["securityKeys"][0]
+    now = datetime.now(UTC)
+    async with api.core.db.write() as db_session:  # type: ignore[attr-defined]
+        await links_repo.add(db_session, ProviderLink(
+            id=uuid.uuid4(), user_id=uuid.UUID(session["user"]["id"]), provider="github", provider_user_id="42",
+            access_token_encrypted=None, refresh_token_encrypted=None, created_at=now, updated_at=now))
+    assert (await api.delete(f"/v1/user/webauthn/{only['id']}", headers=bearer(session))).status_code == 200
+
+
 async def test_list_rename_remove_and_the_last_way_in(
     make_client: Any, clock: FakeClock, authenticator: SoftAuthenticator
 ) -> None:

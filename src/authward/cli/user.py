@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -27,6 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from authward.cli.provider_login import DEFAULT_PORT, LoopbackReceiver, open_in_browser
 from authward.cli.user_io import (
     EXIT_CODES,
     JsonOption,
@@ -39,7 +41,7 @@ from authward.cli.user_io import (
     say,
     user_json,
 )
-from authward.client import AuthClient, MfaStatus, NotSupportedByServer, SignInResponse, User
+from authward.client import AuthClient, AuthError, MfaStatus, NotSupportedByServer, SignInResponse, User
 
 __all__ = ["EXIT_CODES", "exit_code_for", "register"]
 
@@ -81,6 +83,31 @@ def _logged_in(client: AuthClient, as_json: bool) -> None:
     )
 
 
+def _provider_login(client: AuthClient, provider: str, port: int, timeout: float, totp: str | None) -> None:
+    """The browser's round trip through the provider, back to a loopback listener (cli/provider_login.py)."""
+    state = secrets.token_urlsafe(24)
+    try:
+        receiver = LoopbackReceiver(port, state)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): choose --port") from exc
+    with receiver:
+        url = client.sign_in_provider_url(provider, {"redirect_to": receiver.redirect_uri}, state=state)
+        console = Console(stderr=True)
+        console.print(f"Opening your browser to sign in with [bold]{escape(provider)}[/]. If it does not open, "
+                      f"visit:\n{escape(url)}", soft_wrap=True)
+        open_in_browser(url)
+        params = receiver.wait(timeout)
+    if params is None:
+        raise typer.BadParameter(f"no answer from the browser within {timeout:g} seconds")
+    if "error" in params:
+        raise AuthError(400, params["error"], params.get("errorDescription") or params["error"])
+    if "mfaTicket" in params:
+        code = totp or typer.prompt("Authenticator code (or a recovery code)", err=True)
+        client.verify_sign_in_mfa_totp(code.strip(), params["mfaTicket"])
+        return
+    client.sign_in_refresh_token(params["refreshToken"])
+
+
 def _one_way_in(**given: object) -> None:
     chosen = [f"--{name.replace('_', '-')}" for name, value in given.items() if value not in (None, False)]
     if len(chosen) > 1:
@@ -108,16 +135,31 @@ def login(
     totp: Annotated[
         str | None, typer.Option("--totp", metavar="CODE", help="Authenticator (or recovery) code, with 2FA on.")
     ] = None,
+    provider: Annotated[
+        str | None, typer.Option("--provider", metavar="NAME", help="Sign in with a social provider in the browser.")
+    ] = None,
+    port: Annotated[
+        int, typer.Option("--port", help="Loopback port the browser comes back to (with --provider).")
+    ] = DEFAULT_PORT,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for the browser (with --provider).")
+    ] = 300.0,
     server: ServerOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Log in and keep the session for the other commands. The password is never echoed.
 
     With email and password by default; or `--otp EMAIL` / `--sms PHONE` (a one-time code, asked for
-    here), `--magic-link EMAIL` (a link to open, or to give to `authward verify`), `--token TOKEN`.
+    here), `--magic-link EMAIL` (a link to open, or to give to `authward verify`), `--token TOKEN`, or
+    `--provider NAME` (the browser signs in with that provider and comes back to 127.0.0.1:PORT, which
+    the server must allow in AUTHWARD_ALLOWED_REDIRECT_URLS).
     """
-    _one_way_in(email=email, token=token, magic_link=magic_link, otp=email_otp, sms=sms)
+    _one_way_in(email=email, token=token, magic_link=magic_link, otp=email_otp, sms=sms, provider=provider)
     with reported(as_json), client_for(server) as client:
+        if provider is not None:
+            _provider_login(client, provider, port, timeout, totp)
+            _logged_in(client, as_json)
+            return
         if magic_link is not None:
             client.sign_in_passwordless_email(magic_link)
             say(

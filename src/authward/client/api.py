@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from authward.client import account as a
 from authward.client import conveniences as c
+from authward.client import providers as p
 from authward.client import routes as r
 from authward.client import webauthn as w
 from authward.client.core import operation
@@ -80,6 +81,28 @@ class AuthApi:
     create_pat = operation(a.create_pat)
     list_pats = operation(a.list_pats)
     revoke_pat = operation(a.revoke_pat)
+
+    # Social providers and ID tokens (docs/social.md)
+    get_provider_tokens = operation(p.get_provider_tokens)
+    refresh_provider_token = operation(p.refresh_provider_token)
+    sign_in_id_token = operation(p.sign_in_id_token)
+    sign_up_id_token = operation(p.sign_up_id_token)
+    link_id_token = operation(p.link_id_token)
+    sign_in_refresh_token = operation(p.sign_in_refresh_token)
+    list_user_providers = operation(p.list_user_providers)
+    unlink_user_provider = operation(p.unlink_user_provider)
+
+    def sign_in_provider_url(self, provider: str, options: p.Options = None, *, connect: str | None = None,
+                             state: str | None = None, upstream_params: dict[str, str] | None = None) -> str:
+        """The URL to open in a browser to sign in with `provider` (no request is made)."""
+        return p.provider_url(self.state, provider, options, connect=connect, client_state=state,
+                              upstream_params=upstream_params)
+
+    def sign_up_provider_url(self, provider: str, options: p.Options = None, *, state: str | None = None,
+                             upstream_params: dict[str, str] | None = None) -> str:
+        """As `sign_in_provider_url`, for `/signup/provider/{provider}` (a new account only)."""
+        return p.provider_url(self.state, provider, options, sign_up=True, client_state=state,
+                              upstream_params=upstream_params)
 
     # WebAuthn: options out and the browser's credential in, as JSON (docs/webauthn.md)
     sign_up_webauthn = operation(w.sign_up_webauthn)

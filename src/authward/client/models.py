@@ -142,6 +142,24 @@ class PersonalAccessTokenInfo(WireModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+class ProviderSession(WireModel):
+    """A social provider's own tokens (`GET /signin/provider/{provider}/callback/tokens`)."""
+
+    access_token: str
+    expires_in: int
+    expires_at: datetime
+    refresh_token: str | None = None
+
+
+class ProviderLink(WireModel):
+    """(authward) One of the user's provider identities (`GET /user/providers`)."""
+
+    id: str  # what unlink_user_provider takes
+    provider: str
+    provider_user_id: str
+    created_at: datetime | None = None
+
+
 class PersonalAccessTokenList(WireModel):
     personal_access_tokens: list[PersonalAccessTokenInfo]
 

@@ -10,8 +10,10 @@ from authward.methods.email_otp.method import METHOD as EMAIL_OTP
 from authward.methods.magic_link.method import METHOD as MAGIC_LINK
 from authward.methods.password.method import METHOD as PASSWORD
 from authward.methods.pat.method import METHOD as PAT
+from authward.methods.providers.method import METHOD as PROVIDERS
 from authward.methods.sms_otp.method import METHOD as SMS_OTP
 from authward.methods.totp.method import METHOD as TOTP
 from authward.methods.webauthn.method import METHOD as WEBAUTHN
 
-METHODS: tuple[Method, ...] = (PASSWORD, SMS_OTP, ANONYMOUS, PAT, TOTP, MAGIC_LINK, EMAIL_OTP, EMAIL_LINK, WEBAUTHN)
+METHODS: tuple[Method, ...] = (PASSWORD, SMS_OTP, ANONYMOUS, PAT, TOTP, MAGIC_LINK, EMAIL_OTP, EMAIL_LINK, WEBAUTHN,
+                              PROVIDERS)

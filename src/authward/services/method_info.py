@@ -74,3 +74,7 @@ WEBAUTHN_VERIFIED = MethodInfo("webauthn_uv", Factor.FIRST, "hwk",
 WEBAUTHN_STEP_UP = MethodInfo("webauthn_2fa", Factor.SECOND, "hwk")
 TOTP = MethodInfo("totp", Factor.SECOND, "otp")
 RECOVERY_CODE = MethodInfo("recovery_code", Factor.SECOND, "otp")
+# An external provider vouched for the user (a social sign-in, an ID token). RFC 8176 lists no value for
+# federation; "fed" is authward's own, as the OIDC spec allows.
+PROVIDER = MethodInfo("provider", Factor.FIRST, "fed")
+ID_TOKEN = MethodInfo("id_token", Factor.FIRST, "fed")

@@ -18,6 +18,7 @@ from typing import Any
 from authward.settings.names import CLIENT_ENV_VARS, ENV_PREFIX, FLAT_NAMES, NESTED_DELIMITER
 from authward.settings.root import Settings
 from authward.settings.sections import SECTIONS
+from authward.settings.social_sections import provider_option
 from authward.settings.sources import nested_location
 
 
@@ -91,7 +92,7 @@ def unknown_option_warnings(
         if not var.upper().startswith(ENV_PREFIX) or var.upper() in CLIENT_ENV_VARS:
             continue
         name = var[len(ENV_PREFIX) :].lower()
-        if name not in FLAT_NAMES and nested_location(name) is None:
+        if name not in FLAT_NAMES and nested_location(name) is None and provider_option(name) is None:
             candidates = nested if NESTED_DELIMITER in name else flat
             messages.append(_unknown_message(var, name, candidates, prefix=ENV_PREFIX))
     top_level = [*FLAT_NAMES, *SECTIONS]
@@ -99,7 +100,10 @@ def unknown_option_warnings(
     for key in toml_keys or []:
         name = key.lower()
         section, dot, sub = name.partition(".")
-        known = nested_location(f"{section}{NESTED_DELIMITER}{sub}") is not None if dot else name in top_level
+        if dot:
+            known = nested_location(f"{section}{NESTED_DELIMITER}{sub}") is not None or section == "providers"
+        else:
+            known = name in top_level
         if not known:
             messages.append(_unknown_message(key, name, dotted if dot else top_level, prefix=""))
     return messages

@@ -32,6 +32,7 @@ from authward.settings.sections import (
     TokenSettings,
     UserSettings,
 )
+from authward.settings.social_sections import ProvidersSettings
 from authward.settings.sources import sectioned, settings_sources
 
 MASK = "********"
@@ -58,6 +59,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
 
     @property
     def issuer(self) -> str:
@@ -109,7 +111,9 @@ def _named_by_flat_names(exc: ValidationError) -> ValidationError:
     for error in exc.errors():
         loc = error["loc"]
         flat = FLAT_NAME_AT.get((str(loc[0]), str(loc[1]))) if len(loc) >= 2 else None
-        if flat is not None:
+        if len(loc) >= 2 and loc[0] == "providers":  # AUTHWARD_PROVIDER_<NAME>_<OPTION>
+            loc = (f"provider_{loc[1]}", *loc[2:])
+        elif flat is not None:
             loc = (flat, *loc[2:])
         elif len(loc) == 1 and loc[0] in SECTIONS and error["type"] == "value_error":
             loc = ()

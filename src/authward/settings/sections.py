@@ -28,6 +28,7 @@ from authward.settings.provider_sections import (
     WebAuthnSettings,
 )
 from authward.settings.section_base import CsvList, Section, http_url
+from authward.settings.social_sections import ProvidersSettings
 
 
 class JwtAlgorithm(StrEnum):
@@ -301,4 +302,5 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "redis": RedisSettings,
     "ratelimit": RateLimitSettings,
     "security": SecuritySettings,
+    "providers": ProvidersSettings,
 }

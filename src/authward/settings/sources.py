@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, TomlConf
 
 from authward.settings.names import ENV_PREFIX, FLAT_NAMES, NESTED_DELIMITER
 from authward.settings.sections import SECTIONS
+from authward.settings.social_sections import provider_option
 
 
 def settings_sources(
@@ -101,8 +102,12 @@ class _Environment(PydanticBaseSettingsSource):
                 continue
             name = var[len(ENV_PREFIX) :].lower()
             location = nested_location(name)
+            provider = provider_option(name)
             if name in FLAT_NAMES:
                 flat[name] = value
             elif location is not None:
                 sections.setdefault(location[0], {})[location[1]] = value
+            elif provider is not None:  # AUTHWARD_PROVIDER_<NAME>_<OPTION> (settings/social_sections.py)
+                providers = sections.setdefault("providers", {})
+                providers.setdefault(provider[0], {})[provider[1]] = value
         return sectioned({**flat, **sections})

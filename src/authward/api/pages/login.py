@@ -8,6 +8,9 @@ here for an authorization request may continue as itself, unless the request ask
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
@@ -24,6 +27,7 @@ from authward.api.pages.deps import AuthorizationDep, CoreDep, PasswordsDep, Tot
 from authward.api.pages.errors import form_message
 from authward.api.pages.headers import allow_own_script
 from authward.api.pages.page_route import PageRoute
+from authward.api.pages.provider_buttons import DirectoryDep, provider_buttons
 from authward.api.pages.rendering import Page, page_for, see_other
 from authward.api.pages.script import PASSKEY_SCRIPT_URL
 from authward.errors import AuthError, ErrorCode
@@ -49,18 +53,20 @@ def _may_continue(core: Core, pending: PendingRequest, login: LoginState) -> boo
 
 def login_form(page: Page, pending: PendingRequest | None, status: int = 200, *, email: str = "",
                error: str | None = None, notice: str | None = None, continue_as: str | None = None,
-               passkeys: bool = False) -> Response:
-    """The form; with `passkeys` (WebAuthn on) also "Sign in with a passkey", and the script it needs."""
+               passkeys: bool = False, providers: Sequence[Any] = ()) -> Response:
+    """The form; with `passkeys` (WebAuthn on) also "Sign in with a passkey", and the script it needs;
+    a button per enabled social provider (`providers`: api/pages/provider_login.ProviderButton)."""
     response = page.render(
         "login.html", page.texts("login_title"), status, error=error, notice=notice, email=email,
         request_id=pending.request_id if pending else None, client=pending.client.name if pending else None,
-        continue_as=continue_as, passkeys=passkeys, passkey_script=PASSKEY_SCRIPT_URL,
+        continue_as=continue_as, passkeys=passkeys, passkey_script=PASSKEY_SCRIPT_URL, providers=providers,
     )
     return allow_own_script(response) if passkeys else response
 
 
 @router.get("/login")
-async def login_page(request: Request, core: CoreDep, authorization: AuthorizationDep) -> Response:
+async def login_page(request: Request, core: CoreDep, authorization: AuthorizationDep,
+                     directory: DirectoryDep) -> Response:
     # back from the sign-up's mail: /verify redirects with type=verifyEmail (its link says emailVerify)
     verified = request.query_params.get("type") in ("verifyEmail", "emailVerify")
     try:
@@ -78,12 +84,14 @@ async def login_page(request: Request, core: CoreDep, authorization: Authorizati
     notice = page.texts("email_verified") if verified else None
     hint = (pending.request.login_hint or "") if pending else ""
     return login_form(page, pending, email=hint, notice=notice, continue_as=continue_as,
-                      passkeys=core.settings.webauthn.enabled)
+                      passkeys=core.settings.webauthn.enabled,
+                      providers=provider_buttons(core, directory, pending.request_id if pending else None))
 
 
 @router.post("/login")
 async def login_submit(
-    request: Request, core: CoreDep, authorization: AuthorizationDep, passwords: PasswordsDep
+    request: Request, core: CoreDep, authorization: AuthorizationDep, passwords: PasswordsDep,
+    directory: DirectoryDep,
 ) -> Response:
     form = await checked_form(request, core.settings)
     pending = await pending_request(authorization, form.get("request_id") or None)
@@ -93,7 +101,8 @@ async def login_submit(
         outcome = await passwords.sign_in(email, form.get("password", ""), user_agent(request))
     except AuthError as exc:
         return login_form(page, pending, exc.status, email=email, error=form_message(page.texts, exc, core.settings),
-                          passkeys=core.settings.webauthn.enabled)
+                          passkeys=core.settings.webauthn.enabled,
+                          providers=provider_buttons(core, directory, pending.request_id if pending else None))
     if isinstance(outcome, MfaChallenge):
         return mfa_step(page, outcome.ticket, pending)
     return await finish_sign_in(request, page, core, authorization, outcome, pending.request_id if pending else None)

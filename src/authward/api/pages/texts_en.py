@@ -93,6 +93,8 @@ EN: dict[str, str] = {
     "signed_out_title": "You are signed out",
     "signed_out_body": "You can close this window.",
     # passkeys
+    "provider_failed": "Signing in with that provider did not work. Try again, or sign in another way.",
+    "continue_with": "Continue with {provider}",
     "or": "or",
     "passkey_sign_in": "Sign in with a passkey",
     "passkey_failed": "The passkey could not be used. Try again, or sign in with your password.",

@@ -99,6 +99,8 @@ FR: dict[str, str] = {
     "signed_out_title": "Session fermée",
     "signed_out_body": "Vous pouvez fermer cette fenêtre.",
     # clés d'accès
+    "provider_failed": "La connexion avec ce fournisseur n'a pas abouti. Réessayez, ou connectez-vous autrement.",
+    "continue_with": "Continuer avec {provider}",
     "or": "ou",
     "passkey_sign_in": "Se connecter avec une clé d'accès",
     "passkey_failed": "La clé d'accès n'a pas pu être utilisée. Réessayez, ou connectez-vous avec votre mot de passe.",

@@ -19,6 +19,7 @@ from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.models import Credential
 from authward.storage.repos import credentials as credentials_repo
+from authward.storage.repos import provider_links as provider_links_repo
 from authward.storage.repos import users as users_repo
 
 
@@ -81,7 +82,8 @@ class KeyManagement:
                 raise AuthError(ErrorCode.UNAUTHENTICATED)
             row = await self._owned(session, user.id, key_id)
             others = len(await credentials_repo.list_for_user(session, user.id, CREDENTIAL_TYPE)) - 1
-            if not ways_to_sign_in(locked, self._settings, others):
+            links = await provider_links_repo.count_of_user(session, user.id)
+            if not ways_to_sign_in(locked, self._settings, others, links):
                 raise AuthError(ErrorCode.INVALID_REQUEST,
                                 "This key is the account's last way to sign in: add a password or another key first")
             await credentials_repo.delete_one(session, row.id)

@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.security.client_ip import CLIENT_IP
+from authward.storage.db import Database
 from authward.storage.models import AuditEvent
 
 # The user agent of the request being served (set by api/request_origin.py), beside CLIENT_IP.
@@ -44,6 +45,15 @@ def record(
         ip=ip if ip is not None else CLIENT_IP.get(), user_agent=agent[:USER_AGENT_MAX] if agent else None,
         actor=actor,
     ))
+
+
+async def record_alone(db: Database, event: str, now: datetime, user_id: uuid.UUID | None = None,
+                       **data: Any) -> None:
+    """`record` in a unit of work of its own: an event whose request changes nothing else (a failed sign-in).
+
+    Never call it inside another write unit of work (SQLite serialises writers: it would wait for itself)."""
+    async with db.write() as session:
+        record(session, event, now, user_id, **data)
 
 
 @dataclass(frozen=True)
@@ -85,9 +95,11 @@ async def count(session: AsyncSession, query: AuditQuery) -> int:
     return int(await session.scalar(select(func.count()).select_from(sub)) or 0)
 
 
-async def newer_than(session: AsyncSession, query: AuditQuery, after: datetime) -> list[AuditEvent]:
-    """Events after `after`, oldest first (what `audit tail --follow` prints next)."""
-    stmt = _filtered(query).where(AuditEvent.created_at > after).order_by(AuditEvent.created_at, AuditEvent.id)
+async def newer_than(session: AsyncSession, query: AuditQuery, after: datetime, *,
+                     inclusive: bool = False) -> list[AuditEvent]:
+    """Events after `after` (or at it, `inclusive`), oldest first (what `audit tail --follow` prints next)."""
+    since = AuditEvent.created_at >= after if inclusive else AuditEvent.created_at > after
+    stmt = _filtered(query).where(since).order_by(AuditEvent.created_at, AuditEvent.id)
     return list((await session.scalars(stmt.limit(query.limit))).all())
 
 

@@ -87,14 +87,15 @@ class SignInCompletion:
                 payload["client"] = ctx.client.to_payload()
             ticket = await self._tickets.issue(session, TicketKind.MFA_TOTP, int(MFA_TICKET_TTL.total_seconds()),
                                                TicketOwner(user_id=user.id), payload)
-            audit.record(session, "user.mfa_challenged", now, user.id, amr=amr)
+            audit.record(session, "user.mfa_challenged", now, user.id, user_agent=ctx.user_agent, amr=amr)
             return MfaChallenge(ticket, user)
         if method.factor is Factor.SECOND:
             amr = merge_amr(ctx.earlier_amr, method.amr, MFA_AMR)
         else:
             amr = merge_amr(ctx.earlier_amr, method.amr)
         details = {**ctx.audit, **({"client_id": ctx.client.client_id} if ctx.client is not None else {})}
-        audit.record(session, "user.signed_in", now, user.id, method=method.id, amr=amr, **details)
+        audit.record(session, "user.signed_in", now, user.id, user_agent=ctx.user_agent, method=method.id, amr=amr,
+                     **details)
         grant = TokenGrant.for_client(amr, ctx.client, ctx.user_agent)
         return await self._sessions.issue(session, user, grant, elevated=method.fresh and ctx.client is None,
                                           client=ctx.client)

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from authward.settings.audit_section import AuditSettings
 from authward.settings.names import env_name
 from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
 from authward.settings.provider_sections import (
@@ -301,4 +302,5 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "redis": RedisSettings,
     "ratelimit": RateLimitSettings,
     "security": SecuritySettings,
+    "audit": AuditSettings,
 }

@@ -19,6 +19,7 @@ class TicketKind(StrEnum):
     OAUTH_CODE = "oauthCode"  # an authorization code (RFC 6749 §4.1.2), owned by its client
     CLIENT_ASSERTION = "clientAssertion"  # a used private_key_jwt `jti`, kept to refuse its replay
     WEBAUTHN_CHALLENGE = "webauthnChallenge"  # a ceremony's challenge, bound to the ceremony and its user/email
+    INVITE = "invite"  # an admin's invitation: the invitee sets a password on the hosted page /invite
 
 
 # Short codes a person types: found by (kind, owner), each allowing a few guesses.

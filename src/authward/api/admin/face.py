@@ -20,7 +20,8 @@ def _routers(_: Settings) -> Sequence[APIRouter]:
 
 
 def _build(core: Core) -> Built:
-    return Built(services=(build_user_admin(core),))
+    users = build_user_admin(core)
+    return Built(services=(users, users.invitations))  # the invitations: the hosted page /invite too
 
 
 ADMIN = Face(name="admin", prefixes=("/admin",), render_error=render_error, routers=_routers, build=_build)

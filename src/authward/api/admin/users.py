@@ -14,6 +14,7 @@ from authward.api.admin.schemas import (
     AdminUser,
     CreateUserRequest,
     Deleted,
+    InviteRequest,
     MfaRemoved,
     PasswordResetRequest,
     RevokedSessions,
@@ -26,6 +27,7 @@ from authward.api.admin.wire import admin_user_json, session_view_json
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.wire import json_response
 from authward.services.admin.users import NewUser, UserChanges
+from authward.services.invitations import Invitation
 from authward.services.users import normalise_email
 from authward.storage.repos.users import UserFilter
 
@@ -52,6 +54,14 @@ async def create_user(body: CreateUserRequest, admin: AdminActor, users: Users) 
                    default_role=body.defaultRole, display_name=body.displayName, locale=body.locale,
                    phone_number=body.phoneNumber, metadata=body.metadata or {})
     return json_response(admin_user_json(await users.create(spec, admin)))
+
+
+@router.post("/invite", operation_id="adminInviteUser", response_model=AdminUser)
+async def invite_user(body: InviteRequest, admin: AdminActor, users: Users) -> Response:
+    """Create the account and mail the invitee a link to the page where they choose a password."""
+    invitation = Invitation(email=body.email, roles=body.roles, default_role=body.defaultRole,
+                            display_name=body.displayName, locale=body.locale, metadata=body.metadata or {})
+    return json_response(admin_user_json(await users.invite(invitation, admin)))
 
 
 @router.get("/{user_id}", operation_id="adminGetUser", response_model=AdminUser)

@@ -13,19 +13,30 @@ from collections.abc import Sequence
 from fastapi import APIRouter
 
 from authward.api.faces import Face
-from authward.api.pages import account, consent, login, logout, passkeys, password_reset, script, signup, style
+from authward.api.pages import (
+    account,
+    consent,
+    invite,
+    login,
+    logout,
+    passkeys,
+    password_reset,
+    script,
+    signup,
+    style,
+)
 from authward.api.pages.page_route import render_error
 from authward.settings import Settings
 
 
 def _routers(_: Settings) -> Sequence[APIRouter]:
     return [login.router, signup.router, password_reset.router, consent.router, account.router, logout.router,
-            style.router, passkeys.router, script.router]
+            style.router, passkeys.router, script.router, invite.router]
 
 
 PAGES = Face(
     name="pages",
-    prefixes=("/login", "/forgot-password", "/reset-password", "/consent", "/logout", "/account", "/pages"),
+    prefixes=("/login", "/forgot-password", "/reset-password", "/consent", "/logout", "/account", "/pages", "/invite"),
     exact_paths=("/signup",),
     render_error=render_error,
     routers=_routers,

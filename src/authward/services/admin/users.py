@@ -25,6 +25,7 @@ from authward.security.redirects import RedirectPolicy
 from authward.services import audit
 from authward.services.admin.actor import Actor
 from authward.services.core import Core
+from authward.services.invitations import Invitation, InvitationService
 from authward.services.password_policy import check_password_policy
 from authward.services.recovery_codes import CREDENTIAL_TYPE as RECOVERY_CREDENTIAL
 from authward.services.sign_in_policy import MFA_TYPE_TOTP
@@ -123,8 +124,9 @@ def parse_user_id(raw: str | uuid.UUID) -> uuid.UUID:
 
 class UserAdmin:
     def __init__(self, db: Database, hasher: PasswordHasher, mail: TicketMail, redirects: RedirectPolicy,
-                 settings: Settings, clock: Clock = utc_now) -> None:
+                 settings: Settings, clock: Clock = utc_now, invitations: InvitationService | None = None) -> None:
         self._db = db
+        self.invitations = invitations or InvitationService(db, hasher, mail, settings, clock)
         self._hasher = hasher
         self._mail = mail
         self._redirects = redirects
@@ -286,6 +288,10 @@ class UserAdmin:
             )
             audit.record(session, "admin.password_reset_sent", self._clock(), user.id, actor=actor.label)
         await self._mail.dispatch(message_id)
+
+    async def invite(self, invitation: Invitation, actor: Actor) -> User:
+        """Create the account and mail the invitee a link to choose a password (services/invitations.py)."""
+        return await self.invitations.invite(invitation, actor.label)
 
     # -- rows
     async def _existing(self, session: AsyncSession, user_id: uuid.UUID) -> User:

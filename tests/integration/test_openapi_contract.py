@@ -72,6 +72,8 @@ EXTENSION_OPERATIONS: dict[tuple[str, str], str] = {
     ("POST", "/signin/mfa/webauthn/verify"): "a key as the second factor of a pending sign-in; docs/webauthn.md",
     ("GET", "/user/webauthn"): "list the caller's passkeys and security keys (public data only); docs/webauthn.md",
     ("PATCH", "/user/webauthn/{key_id}"): "rename a passkey (its nickname); the spec has no way to; docs/webauthn.md",
+    ("DELETE", "/user"): "self-service account deletion (GDPR art. 17), recently authenticated; docs/admin.md",
+    ("GET", "/user/export"): "self-service download of one's data (GDPR art. 15, 20), no secrets; docs/admin.md",
     ("DELETE", "/user/webauthn/{key_id}"):
         "remove a passkey, refused when it is the last way to sign in; the spec has no way to; docs/webauthn.md",
 }

@@ -10,7 +10,7 @@ from starlette.types import Scope
 
 from authward.api import dev
 from authward.api.faces import Face
-from authward.api.nhost import session, system, user_email
+from authward.api.nhost import account, session, system, user_email
 from authward.api.nhost.errors import render_error
 from authward.api.nhost.wire import ok_response
 from authward.services.runtime import Runtime
@@ -35,7 +35,7 @@ async def _healthz(runtime: Runtime, scope: Scope) -> Response:
 
 
 def _routers(settings: Settings) -> Sequence[APIRouter]:
-    routers = [session.router, system.router, user_email.router]
+    routers = [session.router, system.router, user_email.router, account.router]
     if settings.server.dev_mode:
         routers.append(dev.router)  # GET /dev/outbox: never on a production server
     return routers

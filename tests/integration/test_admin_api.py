@@ -125,6 +125,9 @@ async def test_create_list_show_update(make_client):
     assert (await client.get("/admin/users", params={"id": user["id"]}, headers=ADMIN)).json()["total"] == 1
     assert (await client.get("/admin/users", params={"created_after": "2999-01-01T00:00:00Z"},
                              headers=ADMIN)).json()["total"] == 0
+    # a date without a zone is read as UTC (not a 500)
+    assert (await client.get("/admin/users", params={"created_after": "2020-01-01", "created_before": "2999-01-01"},
+                             headers=ADMIN)).json()["total"] == 2
 
     changed = await client.patch(f"/admin/users/{user['id']}", headers=ADMIN, json={
         "displayName": "Grace H", "locale": "fr", "roles": ["user", "admin"], "defaultRole": "user",

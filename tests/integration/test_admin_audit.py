@@ -105,6 +105,7 @@ async def test_filters_and_paging(make_client):
     assert first["events"][0]["id"] != second["events"][0]["id"]
     assert first["events"][0]["createdAt"] >= second["events"][0]["createdAt"]  # newest first
     assert (await client.get("/admin/audit", params={"user_id": "x"}, headers=ADMIN)).status_code == 400
+    assert len(await events(client, since="2020-01-01T00:00:00", until="2999-01-01")) == first["total"]
 
 
 async def test_retention_prunes_old_events(make_client):

@@ -14,6 +14,7 @@ from authward.api.admin.schemas import AuditEvents
 from authward.api.deps import get_core
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.wire import json_response
+from authward.clock import as_utc
 from authward.services import audit
 from authward.services.core import Core
 
@@ -29,7 +30,8 @@ async def list_audit_events(
     since: datetime | None = None, until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
-    query = audit.AuditQuery(user_id=user_id, event=event, since=since, until=until, limit=limit, offset=offset)
+    query = audit.AuditQuery(user_id=user_id, event=event, since=as_utc(since), until=as_utc(until), limit=limit,
+                             offset=offset)
     async with core.db.read() as session:
         rows = await audit.find(session, query)
         total = await audit.count(session, query)

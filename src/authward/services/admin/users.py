@@ -11,14 +11,14 @@ consents (foreign keys with ON DELETE CASCADE; SQLite enforces them, see storage
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authward.clock import Clock, utc_now
+from authward.clock import Clock, as_utc, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.security.passwords import PasswordHasher
 from authward.security.redirects import RedirectPolicy
@@ -136,6 +136,8 @@ class UserAdmin:
     # -- reading
     async def search(self, filters: UserFilter, limit: int = 50, offset: int = 0) -> UserPage:
         limit = max(1, min(limit, MAX_PAGE))
+        filters = replace(filters, created_after=as_utc(filters.created_after),
+                          created_before=as_utc(filters.created_before))
         async with self._db.read() as session:
             return UserPage(await users_repo.search(session, filters, limit, max(0, offset)),
                             await users_repo.count(session, filters))

@@ -125,3 +125,22 @@ async def test_retention_prunes_old_events(make_client):
     await keep.runtime.run_jobs_once(["old audit events"])
     async with keep.core.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(AuditEvent)) == 2
+
+
+async def test_failed_code_sign_ins_and_refusals_are_recorded(make_client):
+    client = await make_client(admin_secret=SECRET)
+    created = (await client.post("/admin/users", json={"email": "ada@example.com", "emailVerified": True},
+                                 headers=ADMIN)).json()
+    wrong = await client.post("/v1/signin/otp/email/verify", json={"email": "ada@example.com", "otp": "000000"},
+                              headers=AGENT)
+    assert wrong.status_code == 400
+    await client.post(f"/admin/users/{created['id']}/disable", headers=ADMIN)
+    await client.post("/v1/signin/otp/email", json={"email": "ada@example.com"})
+    await client.core.background.drain(grace=10)
+    async with client.core.db.read() as s:
+        from authward.storage.models import Ticket
+
+        assert (await s.scalars(select(Ticket))).first() is None  # a disabled user gets no code
+    found = await events(client, event="user.sign_in_failed")
+    assert [(e["userId"], e["data"]["method"], e["data"]["reason"], e["userAgent"]) for e in found] == [
+        (created["id"], "email_otp", "invalid-otp", "AuditTest/1.0")]

@@ -76,7 +76,9 @@ class SignInCompletion:
         """A session or an MFA challenge; an AuthError is raised when the policy refuses."""
         ctx = context or SignInContext()
         refusal = self.policy.refusal_for(user, method)
-        if refusal is not None:
+        if refusal is not None:  # audited where the caller commits its unit of work on errors (code methods)
+            audit.record(session, "user.sign_in_failed", self._clock(), user.id, user_agent=ctx.user_agent,
+                         method=method.id, reason=refusal.code.value)
             raise refusal
         now = self._clock()
         owes_mfa = requires_second_factor(user) and not self.policy.skips_second_factor(method)

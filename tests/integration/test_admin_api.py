@@ -172,7 +172,7 @@ async def test_disable_revokes_sessions_and_pats_at_once(make_client):
     assert_error(await client.post("/v1/token", json={"refreshToken": other["refreshToken"]}), 401, "disabled-user")
     assert_error(await client.get("/v1/user", headers=bearer(other)), 401, "disabled-user")
     assert_error(await client.post("/v1/signin/pat", json={"personalAccessToken": pat.json()["personalAccessToken"]}),
-                 401, "invalid-pat")
+                 401, "disabled-user")
 
     enabled = await client.post(f"/admin/users/{user_id}/enable", headers=ADMIN)
     assert enabled.json()["disabled"] is False
@@ -180,6 +180,8 @@ async def test_disable_revokes_sessions_and_pats_at_once(make_client):
     # the old sessions stay revoked
     assert_error(await client.post("/v1/token", json={"refreshToken": other["refreshToken"]}), 401,
                  "invalid-refresh-token")
+    assert_error(await client.post("/v1/signin/pat", json={"personalAccessToken": pat.json()["personalAccessToken"]}),
+                 401, "invalid-pat")
 
 
 async def test_delete_cascades(make_client):

@@ -82,6 +82,13 @@ def test_users_commands_on_the_database(server: LiveServer) -> None:
     assert ok_json(server, "users", "delete", "ada@example.com")["deleted"] is True
     assert ok_json(server, "users", "list")["total"] == 0
 
+    invited = ok_json(server, "users", "invite", "lin@example.com", "--display-name", "Lin")
+    assert invited["email"] == "lin@example.com" and invited["emailVerified"] is False
+    link = run(server, "outbox", "--to", "lin@example.com", "--link")
+    assert link.returncode == 0 and "/invite?ticket=invite" in link.stdout, link.stdout + link.stderr
+    page = httpx.get(link.stdout.strip(), timeout=30)
+    assert page.status_code == 200 and "lin@example.com" in page.text
+
     events = [json.loads(line) for line in run(server, "audit", "tail", "--json", "-n", "100").stdout.splitlines()]
     names = [e["event"] for e in events]
     assert names.index("admin.user_created") < names.index("admin.user_disabled") < names.index("admin.user_deleted")

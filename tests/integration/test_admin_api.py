@@ -85,6 +85,10 @@ async def test_an_admin_token_is_accepted_and_named_as_the_actor(make_client):
         row = (await s.scalars(select(AuditEvent).where(AuditEvent.event == "admin.user_created",
                                                          AuditEvent.user_id == uuid.UUID(created.json()["id"])))).one()
     assert row.actor == f"user:{admin['id']}"
+    # a disabled admin's token opens nothing
+    await client.post(f"/admin/users/{admin['id']}/disable", headers=ADMIN)
+    assert_error(await client.get("/admin/users", headers=bearer(token)), 401, "disabled-user")
+    await client.post(f"/admin/users/{admin['id']}/enable", headers=ADMIN)
     # the role taken away: the token (which still says admin) no longer opens the API
     changed = await client.patch(f"/admin/users/{admin['id']}", json={"roles": ["user"]}, headers=ADMIN)
     assert changed.status_code == 200, changed.text

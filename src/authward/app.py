@@ -18,6 +18,7 @@ from authward.api.hot import HotRoutes
 from authward.api.limits import BodySizeLimit
 from authward.api.prefix import StripV1Prefix
 from authward.api.rate_limit import RateLimitLayer
+from authward.api.request_origin import RequestOrigin
 from authward.api.security_headers import SecurityHeaders
 from authward.composition import FACES, build_runtime, enabled_faces, enabled_methods
 from authward.services.runtime import Runtime
@@ -62,7 +63,8 @@ def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     app = create_app(settings, runtime)
     faces = enabled_faces(settings)
     hot = HotRoutes(app, faces)
-    limited = RateLimitLayer(SecurityHeaders(hot), settings, lambda: app.state.runtime.core.limiter, faces)
+    origin = RequestOrigin(SecurityHeaders(hot))  # the user agent, for the audit log
+    limited = RateLimitLayer(origin, settings, lambda: app.state.runtime.core.limiter, faces)
     wrapped: Any = BodySizeLimit(StripV1Prefix(limited), settings.server.max_body_bytes)
     if settings.server.cors_origins:  # outermost: preflights are answered before anything else
         wrapped = CORSMiddleware(

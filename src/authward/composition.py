@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from authward.api.admin.face import ADMIN
 from authward.api.auth0.face import AUTH0
 from authward.api.faces import Face
 from authward.api.nhost.face import NHOST
@@ -19,7 +20,7 @@ from authward.services.runtime import Runtime, core_jobs
 from authward.settings import Settings
 
 # The faces the app is built from, in mounting order (Starlette matches routes in order).
-FACES: tuple[Face, ...] = (NHOST, YAT, OAUTH, PAGES, AUTH0)
+FACES: tuple[Face, ...] = (NHOST, YAT, OAUTH, PAGES, AUTH0, ADMIN)
 
 
 def enabled_faces(settings: Settings, faces: Sequence[Face] = FACES) -> list[Face]:

@@ -9,7 +9,7 @@ from typer.core import TyperOption
 
 from authward import __version__
 
-SERVER_COMMANDS = ("serve", "migrate", "config", "keys", "outbox", "clients", "db")
+SERVER_COMMANDS = ("serve", "migrate", "config", "keys", "outbox", "clients", "db", "users", "audit")
 
 app = typer.Typer(
     name="authward",

@@ -167,8 +167,12 @@ def register(app: typer.Typer) -> None:
     app.command("config")(config_cmd)
     app.add_typer(keys_app, name="keys")
     outbox_cli.register(app)
+    from authward.cli import audit as audit_cli
     from authward.cli import clients as clients_cli
     from authward.cli import db as db_cli
+    from authward.cli import users as users_cli
 
     clients_cli.register(app)
     db_cli.register(app)
+    audit_cli.register(app)
+    users_cli.register(app)

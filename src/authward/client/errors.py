@@ -263,6 +263,7 @@ _BY_CODE: dict[str, type[AuthError]] = {
     "operation_not_allowed": Forbidden,  # Auth0's /dbconnections/signup with sign-up off (answered 400)
     "forbidden-anonymous": Forbidden,
     "disabled-endpoint": Forbidden,
+    "forbidden": Forbidden,  # an admin route without the admin role
     "email-already-in-use": Conflict,
     "user-already-exists": Conflict,
     "user_exists": Conflict,  # Auth0's /dbconnections/signup (answered 400 by Auth0 itself)

@@ -57,6 +57,19 @@ class EmailComposer:
         rendered = self._templates.render(TEMPLATE_OF[kind], who.locale, context)
         return OutgoingEmail(who.to, rendered.subject, rendered.text, rendered.html)
 
+    def invite_email(self, who: Recipient, ticket: str, ttl_seconds: int) -> OutgoingEmail:
+        """An invitation: the link opens the hosted page where the invitee chooses a password."""
+        context = self._context(who, ttl_seconds)
+        link = f"{self._settings.server.public_url}/invite?{urlencode({'ticket': ticket}, safe=':')}"
+        context.update(link=link, ticket=ticket)
+        rendered = self._templates.render(Template.INVITE, who.locale, context)
+        return OutgoingEmail(who.to, rendered.subject, rendered.text, rendered.html)
+
+    def notice_email(self, who: Recipient, template: Template) -> OutgoingEmail:
+        """A message with no link nor code (an account deleted)."""
+        rendered = self._templates.render(template, who.locale, self._context(who, 60))
+        return OutgoingEmail(who.to, rendered.subject, rendered.text, rendered.html)
+
     def code_email(self, who: Recipient, code: str, ttl_seconds: int) -> OutgoingEmail:
         context = self._context(who, ttl_seconds)
         context.update(code=code)

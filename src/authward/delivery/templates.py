@@ -32,6 +32,8 @@ class Template(StrEnum):
     PASSWORD_RESET = "password-reset"  # noqa: S105 - a template name
     SIGNIN_PASSWORDLESS = "signin-passwordless"
     SIGNIN_OTP = "signin-otp"
+    INVITE = "invite"  # not Nhost's: an admin's invitation (docs/admin.md)
+    ACCOUNT_DELETED = "account-deleted"  # not Nhost's: the confirmation of DELETE /user (docs/admin.md)
 
 
 @dataclass(frozen=True)

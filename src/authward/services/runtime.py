@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from authward.services import audit
 from authward.services.core import Core
 
 log = logging.getLogger("authward")
@@ -38,6 +39,11 @@ async def _deliver_mail(core: Core) -> int:
     return await core.postman.retry_due() + await core.postman.prune()
 
 
+async def _prune_audit(core: Core) -> int:
+    async with core.db.write() as session:
+        return await audit.prune(session, core.clock(), core.settings.audit.retention_days)
+
+
 async def _prune_tickets(core: Core) -> int:
     async with core.db.write() as session:
         return await core.tickets.prune(session)
@@ -51,6 +57,7 @@ def core_jobs(core: Core) -> list[Job]:
         Job("expired refresh tokens", core.sessions.prune_expired),
         Job("outbox", lambda: _deliver_mail(core), mail_every),
         Job("dead tickets", lambda: _prune_tickets(core), mail_every),
+        Job("old audit events", lambda: _prune_audit(core)),  # AUTHWARD_AUDIT_RETENTION_DAYS
     ]
 
 

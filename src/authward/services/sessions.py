@@ -232,8 +232,10 @@ class SessionService:
     ) -> IssuedSession | AuthError | OAuthError:
         now = self._clock()
         row = await tokens_repo.get_by_hash(session, hash_secret(token))
-        if row is None or row.status == "revoked" or row.client_id != ask.client_id:
+        if row is None or row.client_id != ask.client_id:
             return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
+        if row.status == "revoked":
+            return await self._revoked(session, row)
         if ask.scopes is not None and not set(ask.scopes) <= set(row.scopes or ()):
             return OAuthError("invalid_scope", "A refresh can only narrow the scopes granted")
         if await tokens_repo.lock_family(session, row.family_id):
@@ -285,6 +287,13 @@ class SessionService:
             return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
         await tokens_repo.revoke_family(session, row.family_id)
         audit.record(session, "session.reuse_detected", now, row.user_id, family_id=str(row.family_id))
+        return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
+
+    async def _revoked(self, session: AsyncSession, row: RefreshToken) -> AuthError:
+        """A revoked token: `disabled-user` when an admin disabled its user (which revoked it), else invalid."""
+        user = await users_repo.get(session, row.user_id)
+        if user is not None and user.disabled:
+            return AuthError(ErrorCode.DISABLED_USER)
         return AuthError(ErrorCode.INVALID_REFRESH_TOKEN)
 
     async def _usable_user(self, session: AsyncSession, row: RefreshToken) -> User | AuthError:

@@ -76,7 +76,9 @@ class SignInCompletion:
         """A session or an MFA challenge; an AuthError is raised when the policy refuses."""
         ctx = context or SignInContext()
         refusal = self.policy.refusal_for(user, method)
-        if refusal is not None:
+        if refusal is not None:  # audited where the caller commits its unit of work on errors (code methods)
+            audit.record(session, "user.sign_in_failed", self._clock(), user.id, user_agent=ctx.user_agent,
+                         method=method.id, reason=refusal.code.value)
             raise refusal
         now = self._clock()
         owes_mfa = requires_second_factor(user) and not self.policy.skips_second_factor(method)
@@ -87,14 +89,15 @@ class SignInCompletion:
                 payload["client"] = ctx.client.to_payload()
             ticket = await self._tickets.issue(session, TicketKind.MFA_TOTP, int(MFA_TICKET_TTL.total_seconds()),
                                                TicketOwner(user_id=user.id), payload)
-            audit.record(session, "user.mfa_challenged", now, user.id, amr=amr)
+            audit.record(session, "user.mfa_challenged", now, user.id, user_agent=ctx.user_agent, amr=amr)
             return MfaChallenge(ticket, user)
         if method.factor is Factor.SECOND:
             amr = merge_amr(ctx.earlier_amr, method.amr, MFA_AMR)
         else:
             amr = merge_amr(ctx.earlier_amr, method.amr)
         details = {**ctx.audit, **({"client_id": ctx.client.client_id} if ctx.client is not None else {})}
-        audit.record(session, "user.signed_in", now, user.id, method=method.id, amr=amr, **details)
+        audit.record(session, "user.signed_in", now, user.id, user_agent=ctx.user_agent, method=method.id, amr=amr,
+                     **details)
         grant = TokenGrant.for_client(amr, ctx.client, ctx.user_agent)
         return await self._sessions.issue(session, user, grant, elevated=method.fresh and ctx.client is None,
                                           client=ctx.client)

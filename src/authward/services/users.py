@@ -52,12 +52,22 @@ class ProfileOptions:
     avatar_url: str | None = None  # a picture URL given at sign-up (Auth0's `picture`)
 
 
+ADMIN_ROLE = "admin"
+"""The role that opens the admin API (api/admin/auth.py). Only an admin grants it (the admin API, `authward
+users`): a sign-up never gets it, not by default and not by asking, even when it is in AUTHWARD_ALLOWED_ROLES."""
+
+
 def resolve_roles(
-    settings: Settings, default_role: str | None, allowed_roles: list[str] | None
+    settings: Settings, default_role: str | None, allowed_roles: list[str] | None, *, by_admin: bool = False
 ) -> tuple[str, list[str]]:
-    allowed = list(dict.fromkeys(allowed_roles)) if allowed_roles is not None else list(settings.users.allowed_roles)
+    if allowed_roles is not None:
+        allowed = list(dict.fromkeys(allowed_roles))
+    else:
+        allowed = [role for role in settings.users.allowed_roles if role != ADMIN_ROLE]
     for role in allowed:
-        if role not in settings.users.allowed_roles:
+        if role == ADMIN_ROLE and by_admin:
+            continue
+        if role not in settings.users.allowed_roles or role == ADMIN_ROLE:
             raise AuthError(ErrorCode.ROLE_NOT_ALLOWED)
     default = default_role if default_role is not None else settings.users.default_role
     if default not in allowed:
@@ -81,11 +91,12 @@ def new_user(
     password_hash: str | None = None,
     is_anonymous: bool = False,
     clock: Clock = utc_now,
+    by_admin: bool = False,
 ) -> User:
     """Build (not store) a user from validated options."""
     if options.display_name is not None and not valid_display_name(options.display_name):
         raise AuthError(ErrorCode.INVALID_REQUEST, "Invalid display name")
-    default_role, allowed = resolve_roles(settings, options.default_role, options.allowed_roles)
+    default_role, allowed = resolve_roles(settings, options.default_role, options.allowed_roles, by_admin=by_admin)
     locale = resolve_locale(settings, options.locale)
     now = clock()
     return User(

@@ -12,6 +12,7 @@ their enums), `sources` (keyword, environment and TOML sources, flat names route
 Import from `authward.settings`, which re-exports them.
 """
 
+from authward.settings.audit_section import AuditSettings
 from authward.settings.loading import ConfigFileError, load_settings, read_toml, unknown_option_warnings
 from authward.settings.names import CLIENT_ENV_VARS, ENV_PREFIX, FLAT_NAMES, NESTED_DELIMITER, env_name
 from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
@@ -49,6 +50,7 @@ __all__ = [
     "NESTED_DELIMITER",
     "SECTIONS",
     "AnonymousSettings",
+    "AuditSettings",
     "Auth0Settings",
     "ConfigFileError",
     "CsvList",

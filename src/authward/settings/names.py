@@ -13,7 +13,7 @@ CLIENT_ENV_VARS = frozenset({"AUTHWARD_URL", "AUTHWARD_CONFIG", "AUTHWARD_SESSIO
 
 # Every option's flat name (AUTHWARD_<NAME>, a top-level TOML key, a keyword of Settings) -> (section, key).
 # Inside a section the key drops the section's prefix (password_, sms_, email_, mfa_, anonymous_users_,
-# database_, oauth_, pages_).
+# database_, oauth_, pages_, audit_).
 FLAT_NAMES: dict[str, tuple[str, str]] = {
     "host": ("server", "host"),
     "port": ("server", "port"),
@@ -133,6 +133,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "pat_skips_mfa": ("security", "pat_skips_mfa"),
     "trusted_proxies": ("security", "trusted_proxies"),
     "conceal_errors": ("security", "conceal_errors"),
+    "audit_retention_days": ("audit", "retention_days"),
 }
 FLAT_NAME_AT = {location: flat for flat, location in FLAT_NAMES.items()}  # (section, key) -> flat name
 

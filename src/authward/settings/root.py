@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, to_jsonable_python
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from authward.settings.audit_section import AuditSettings
 from authward.settings.names import FLAT_NAME_AT
 from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
 from authward.settings.provider_sections import (
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
     ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @property
     def issuer(self) -> str:

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from authward.settings.audit_section import AuditSettings
 from authward.settings.names import env_name
 from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
 from authward.settings.provider_sections import (
@@ -303,4 +304,5 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "ratelimit": RateLimitSettings,
     "security": SecuritySettings,
     "providers": ProvidersSettings,
+    "audit": AuditSettings,
 }

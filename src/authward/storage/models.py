@@ -233,10 +233,20 @@ class OutboxMessage(Base):
 
 
 class AuditEvent(Base):
+    """An append-only security event: what happened, to whom, when, from where, and who did it.
+
+    No foreign key on `user_id`: the trail of a deleted user stays (until the retention prunes it).
+    """
+
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_event_created_at", "event", "created_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
     event: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    # Who acted, when not the user themselves: an admin (`admin-secret`, `user:<id>`) or the operator CLI.
+    actor: Mapped[str | None] = mapped_column(String(128), nullable=True)

@@ -22,6 +22,7 @@ class TicketKind(StrEnum):
     PKCE_CODE = "pkceCode"  # a redirect's one-time code for POST /token/exchange, bound to a code challenge
     PHONE_CHANGE_OTP = "otpPhoneChange"  # a six-digit code sent to a user's new phone number
     PROVIDER_STATE = "providerState"  # a social sign-in's `state`: its options and PKCE verifier, bound to a cookie
+    INVITE = "invite"  # an admin's invitation: the invitee sets a password on the hosted page /invite
 
 
 # Short codes a person types: found by (kind, owner), each allowing a few guesses.

@@ -12,7 +12,7 @@ from starlette.types import Scope
 
 from authward.api import dev
 from authward.api.faces import Face
-from authward.api.nhost import session, system, token_exchange, user_email
+from authward.api.nhost import account, session, system, token_exchange, user_email
 from authward.api.nhost.errors import error_renderer, render_error
 from authward.api.nhost.schemas import RefreshTokenRequest, VerifyTokenRequest
 from authward.api.nhost.wire import ok_response
@@ -56,7 +56,7 @@ async def _healthz(runtime: Runtime, scope: Scope) -> Response:
 
 
 def _routers(settings: Settings) -> Sequence[APIRouter]:
-    routers = [session.router, token_exchange.router, system.router, user_email.router]
+    routers = [session.router, token_exchange.router, system.router, user_email.router, account.router]
     if settings.server.dev_mode:
         routers.append(dev.router)  # GET /dev/outbox: never on a production server
     return routers

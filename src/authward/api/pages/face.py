@@ -16,6 +16,7 @@ from authward.api.faces import Face
 from authward.api.pages import (
     account,
     consent,
+    invite,
     login,
     logout,
     passkeys,
@@ -31,12 +32,12 @@ from authward.settings import Settings
 
 def _routers(_: Settings) -> Sequence[APIRouter]:
     return [login.router, signup.router, password_reset.router, consent.router, account.router, logout.router,
-            style.router, passkeys.router, script.router, provider_login.router]
+            style.router, passkeys.router, script.router, provider_login.router, invite.router]
 
 
 PAGES = Face(
     name="pages",
-    prefixes=("/login", "/forgot-password", "/reset-password", "/consent", "/logout", "/account", "/pages"),
+    prefixes=("/login", "/forgot-password", "/reset-password", "/consent", "/logout", "/account", "/pages", "/invite"),
     exact_paths=("/signup",),
     render_error=render_error,
     routers=_routers,

@@ -61,6 +61,13 @@ EN: dict[str, str] = {
     "passwords_differ": "The two passwords are different.",
     "reset_done_title": "Password changed",
     "reset_done_body": "Your password is changed and every session was signed out. Sign in with the new password.",
+    "invite_title": "Accept your invitation",
+    "invite_intro": "Choose the password of your account {email}.",
+    "invite_done_title": "Your account is ready",
+    "invite_done_body": "Your password is set. Sign in with your email address and this password.",
+    "invite_expired_title": "This invitation has expired",
+    "invite_expired_body": "The invitation link is no longer valid (used or too old). Ask whoever invited you for "
+                           "a new one.",
     "link_expired_title": "This link has expired",
     "link_expired_body": "The link is no longer valid. Ask for a new one.",
     "ask_new_link": "Ask for a new link",

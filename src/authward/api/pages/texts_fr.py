@@ -67,6 +67,14 @@ FR: dict[str, str] = {
     "reset_done_title": "Mot de passe modifié",
     "reset_done_body": "Votre mot de passe est modifié et toutes les sessions ont été fermées. Connectez-vous "
                        "avec le nouveau mot de passe.",
+    "invite_title": "Acceptez votre invitation",
+    "invite_intro": "Choisissez le mot de passe de votre compte {email}.",
+    "invite_done_title": "Votre compte est prêt",
+    "invite_done_body": "Votre mot de passe est enregistré. Connectez-vous avec votre adresse email et ce mot de "
+                        "passe.",
+    "invite_expired_title": "Cette invitation a expiré",
+    "invite_expired_body": "Le lien d'invitation n'est plus valide (déjà utilisé ou trop ancien). Demandez-en un "
+                           "nouveau à la personne qui vous a invité.",
     "link_expired_title": "Ce lien a expiré",
     "link_expired_body": "Ce lien n'est plus valide. Demandez-en un nouveau.",
     "ask_new_link": "Demander un nouveau lien",

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
+from authward.services import audit
 from authward.services.claims import ClientGrant
 from authward.services.email_accounts import mark_email_proven, options_payload, user_for_proven_email
 from authward.services.method_info import EMAIL_OTP
@@ -91,6 +92,8 @@ class EmailOtpService:
             session, TicketKind.EMAIL_OTP, code, self._settings.email.otp_max_attempts, email
         )
         if isinstance(row, AuthError):
+            audit.record(session, "user.sign_in_failed", self._clock(), user.id if user else None,
+                         user_agent=context.user_agent, method=EMAIL_OTP.id, reason=row.code.value)
             return row
         try:
             if user is None:

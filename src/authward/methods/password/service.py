@@ -96,13 +96,20 @@ class PasswordService:
         if user is None or not result.ok:
             if normalised is not None and self._attempts is not None:
                 await self._attempts.failed(normalised)
+            await self._failed(user, ErrorCode.INVALID_EMAIL_PASSWORD, user_agent)  # known or not: the same work
             raise AuthError(ErrorCode.INVALID_EMAIL_PASSWORD)
         if self._attempts is not None:
             await self._attempts.succeeded(user.email or str(user.id))
         refusal = self._sign_in.policy.refusal_for(user, PASSWORD)
-        if refusal is not None:  # before the write: a refused sign-in writes nothing
+        if refusal is not None:  # before the write: a refused sign-in writes only its audit row
+            await self._failed(user, refusal.code, user_agent)
             raise refusal
         async with self._db.write() as session:
             if result.new_hash is not None:
                 await users_repo.set_password_hash(session, user.id, result.new_hash, self._clock())
             return await self._sign_in.complete(session, user, PASSWORD, SignInContext(user_agent, client=client))
+
+    async def _failed(self, user: User | None, reason: ErrorCode, user_agent: str | None) -> None:
+        """The audit row of a refused sign-in (the address is not recorded: the row names the user, if any)."""
+        await audit.record_alone(self._db, "user.sign_in_failed", self._clock(), user.id if user else None,
+                                 user_agent=user_agent, method=PASSWORD.id, reason=reason.value)

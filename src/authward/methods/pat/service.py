@@ -88,17 +88,20 @@ class PatService:
                 audit.record(session, "pat.revoked", now, user.id, pat_id=str(pat_id))
 
     async def sign_in(self, token: str, user_agent: str | None = None) -> IssuedSession | MfaChallenge:
-        """Unknown, revoked and expired tokens get the same answer: `invalid-pat`.
+        """Unknown, revoked and expired tokens get the same answer: `invalid-pat` (`disabled-user` for a disabled
+        owner's token, revoked when the owner was disabled).
 
         A user with MFA gets an MFA challenge unless AUTHWARD_PAT_SKIPS_MFA (the sign-in policy decides)."""
         now = self._clock()
         async with self._db.write() as session:
             row = await pats_repo.get_by_hash(session, hash_secret(token))
-            if row is None or row.revoked_at is not None or row.expires_at <= now:
+            if row is None or row.expires_at <= now:
                 raise AuthError(ErrorCode.INVALID_PAT)
             user = await users_repo.get(session, row.user_id)
             if user is None:
                 raise AuthError(ErrorCode.INVALID_PAT)
+            if row.revoked_at is not None:  # revoked by disabling the user: say so, as a refresh does
+                raise AuthError(ErrorCode.DISABLED_USER if user.disabled else ErrorCode.INVALID_PAT)
             await pats_repo.touch_last_used(session, row.id, now)
             context = SignInContext(user_agent, audit={"pat_id": str(row.id)})
             return await self._sign_in.complete(session, user, PAT, context)

@@ -157,6 +157,8 @@ class SmsOtpService:
         row = await self._tickets.redeem_code(session, TicketKind.SMS_OTP, otp, self._settings.sms.otp_max_attempts,
                                               phone)
         if isinstance(row, AuthError):
+            audit.record(session, "user.sign_in_failed", self._clock(), None, user_agent=context.user_agent,
+                         method=SMS_OTP.id, reason=row.code.value)
             return row
         user = await users_repo.get(session, row.user_id) if row.user_id is not None else None
         if user is not None and stages_deanonymization(row.payload):  # POST /user/deanonymize/sms sent it

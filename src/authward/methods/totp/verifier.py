@@ -16,6 +16,7 @@ from authward.errors import AuthError, ErrorCode
 from authward.methods.totp.otp import DEFAULT_PARAMETERS, TotpParameters, matching_step
 from authward.methods.totp.state import TotpState
 from authward.security.secretbox import SecretBox
+from authward.services import audit
 from authward.services.method_info import RECOVERY_CODE, TOTP, MethodInfo
 from authward.services.recovery_codes import RecoveryCodes
 from authward.storage.models import Credential
@@ -71,4 +72,5 @@ class SecondFactorVerifier:
             await credentials_repo.set_data(session, credential.id, state.accepted(None).to_data())
             return VerifiedFactor(RECOVERY_CODE)
         await credentials_repo.set_data(session, credential.id, state.failed(now).to_data())
+        audit.record(session, "mfa.totp.failed", now, user_id)  # committed with the failure count
         return AuthError(ErrorCode.INVALID_TOTP)

@@ -67,3 +67,13 @@ async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID, now: da
         .values(revoked_at=now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def list_all(session: AsyncSession, user_id: uuid.UUID) -> list[PersonalAccessToken]:
+    """Every token of the user, revoked ones too, newest first (the self-service export)."""
+    stmt = (
+        select(PersonalAccessToken)
+        .where(PersonalAccessToken.user_id == user_id)
+        .order_by(PersonalAccessToken.created_at.desc())
+    )
+    return list((await session.scalars(stmt)).all())

@@ -166,3 +166,17 @@ async def live_families_with_amr(session: AsyncSession, user_id: uuid.UUID, amr_
     )
     rows = (await session.execute(stmt)).all()
     return list(dict.fromkeys(family for family, amr in rows if amr_value in (amr or [])))
+
+
+async def live_sessions(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> list[RefreshToken]:
+    """The user's live sessions: the active member of each family, most recently used first.
+
+    A family's active member was created at its last refresh, so its `created_at` is the session's last use;
+    the family's start is its `auth_time`.
+    """
+    stmt = (
+        select(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.status == "active", RefreshToken.expires_at > now)
+        .order_by(RefreshToken.created_at.desc())
+    )
+    return list((await session.scalars(stmt)).all())

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Select, String, Table, bindparam, cast, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from authward.storage.db import Database
@@ -58,7 +59,7 @@ async def touch_last_seen(session: AsyncSession, user_id: uuid.UUID, now: dateti
     await session.execute(update(User).where(User.id == user_id).values(last_seen=now))
 
 
-_USERS = cast(Table, User.__table__)
+_USERS: Table = User.__table__  # type: ignore[assignment]
 _TOUCH = update(_USERS).where(_USERS.c.id == bindparam("b_id")).values(last_seen=bindparam("b_now"))
 
 
@@ -96,3 +97,59 @@ async def email_taken_by_other(session: AsyncSession, email: str, user_id: uuid.
     """Is `email` someone else's address, or an address someone else is changing to?"""
     stmt = select(User.id).where((User.email == email) | (User.new_email == email), User.id != user_id).limit(1)
     return (await session.scalars(stmt)).first() is not None
+
+
+@dataclass(frozen=True)
+class UserFilter:
+    """What `GET /admin/users` and `authward users list` filter on; None matches every user."""
+
+    email: str | None = None  # normalised (lower case)
+    phone_number: str | None = None  # E.164
+    user_id: uuid.UUID | None = None
+    role: str | None = None  # the default role or one of the allowed roles
+    disabled: bool | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+
+
+def _matching(filters: UserFilter) -> Select[Any]:
+    stmt = select(User)
+    if filters.email is not None:
+        stmt = stmt.where(User.email == filters.email)
+    if filters.phone_number is not None:
+        stmt = stmt.where(User.phone_number == filters.phone_number)
+    if filters.user_id is not None:
+        stmt = stmt.where(User.id == filters.user_id)
+    if filters.role is not None:
+        # roles is a JSON list on both databases: its text holds the quoted role (JSON escapes no plain role)
+        quoted = f'"{filters.role}"'
+        in_roles = cast(User.roles, String).contains(quoted, autoescape=True)
+        stmt = stmt.where((User.default_role == filters.role) | in_roles)
+    if filters.disabled is not None:
+        stmt = stmt.where(User.disabled.is_(filters.disabled))
+    if filters.created_after is not None:
+        stmt = stmt.where(User.created_at >= filters.created_after)
+    if filters.created_before is not None:
+        stmt = stmt.where(User.created_at < filters.created_before)
+    return stmt
+
+
+async def search(session: AsyncSession, filters: UserFilter, limit: int, offset: int) -> list[User]:
+    """A page of matching users, oldest first (ties broken by id, so pages do not overlap)."""
+    stmt = _matching(filters).order_by(User.created_at, User.id).limit(limit).offset(offset)
+    rows: list[User] = list((await session.scalars(stmt)).all())
+    return rows
+
+
+async def count(session: AsyncSession, filters: UserFilter) -> int:
+    return int(await session.scalar(select(func.count()).select_from(_matching(filters).subquery())) or 0)
+
+
+async def delete_one(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    """Delete the user; its sessions, tickets, credentials, PATs, provider links and consents cascade."""
+    result = await session.execute(delete(User).where(User.id == user_id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_disabled(session: AsyncSession, user_id: uuid.UUID, disabled: bool, now: datetime) -> None:
+    await session.execute(update(User).where(User.id == user_id).values(disabled=disabled, updated_at=now))

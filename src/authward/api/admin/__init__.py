@@ -1,0 +1,1 @@
+"""The admin face: `/admin/*`, for operators and their scripts (docs/admin.md)."""

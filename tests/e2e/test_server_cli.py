@@ -72,7 +72,7 @@ def test_serve_refuses_a_malformed_option(tmp_path):
 
 def test_several_workers_share_one_key_and_database(server_factory):
     """`AUTHWARD_WORKERS=2`: migrations and the first key happen once, before the workers start."""
-    server = server_factory(workers=2)
+    server = server_factory(workers=2, ratelimit_enabled=True)
     with httpx.Client(base_url=server.url, timeout=30) as http:
         session = http.post("/v1/signup/email-password",
                             json={"email": "workers@example.com", "password": PASSWORD}).json()["session"]
@@ -86,3 +86,6 @@ def test_several_workers_share_one_key_and_database(server_factory):
             token = fresh.json()["refreshToken"]
             me = http.get("/v1/user", headers={"Authorization": f"Bearer {fresh.json()['accessToken']}"})
             assert me.status_code == 200
+    # without Redis each worker counts rate limits alone: the operator is told how to share them
+    assert "2 workers count rate limits each on their own" in server.log()
+    assert "AUTHWARD_REDIS_URL" in server.log()

@@ -43,6 +43,14 @@ def _prepare(settings: Settings, *, create: bool = True) -> None:
         asyncio.run(_keys())
 
 
+def _workers_note(settings: Settings) -> None:
+    """Several workers count rate limits apart unless they share Redis: say so (docs/performance.md)."""
+    if settings.server.workers > 1 and settings.ratelimit.enabled and not settings.redis.url:
+        err.print(f"note: {settings.server.workers} workers count rate limits each on their own (each limit is "
+                  f"{settings.server.workers}x as loose); set AUTHWARD_REDIS_URL so they share the counters.",
+                  soft_wrap=True, highlight=False)
+
+
 def _public_url_note(settings: Settings) -> None:
     if settings.server.public_url_derived:
         err.print(f"note: AUTHWARD_PUBLIC_URL is not set: links and the token issuer use {settings.server.public_url} "
@@ -69,6 +77,7 @@ def serve(
     scheme = "https" if server.tls_cert else "http"
     err.print(f"authward listening on {scheme}://{server.host}:{server.port} ({settings.database.url.split('://')[0]})")
     _public_url_note(settings)
+    _workers_note(settings)
     sys.stdout.flush()
     sys.stderr.flush()
     # a clean process serves (see authward/serving.py); the same pid, so signals still reach it

@@ -366,6 +366,16 @@ def test_implements_at_least_the_foundation(ours: dict[str, Any], reference: dic
     assert FOUNDATION_OPERATIONS <= ids, f"no longer implemented: {sorted(FOUNDATION_OPERATIONS - ids)}"
 
 
+def test_serves_every_operation_of_the_spec(ours: dict[str, Any], reference: dict[str, Any]) -> None:
+    """Every operation of nhost-auth-openapi.yaml is a route of ours, with the spec's operationId."""
+    spec = {(m, p) for m, p, _ in operations(reference)}
+    served = set(implemented(ours, reference))
+    assert served == spec, f"not served: {sorted(spec - served)}"
+    for method, path in spec:
+        assert ours["paths"][path][method.lower()]["operationId"] == \
+            reference["paths"][path][method.lower()]["operationId"], (method, path)
+
+
 def test_serves_the_pkce_exchange_and_the_phone_number_operations(
     ours: dict[str, Any], reference: dict[str, Any]
 ) -> None:

@@ -219,4 +219,4 @@ def test_invalid_values_are_refused(monkeypatch, name, value):
 def test_sections_are_plain_models():
     assert all(issubclass(model, BaseModel) for model in SECTIONS.values())
     assert list(SECTIONS) == ["server", "database", "tokens", "users", "passwords", "mfa", "sms", "anonymous", "email",
-                             "oauth", "pages", "auth0", "webauthn", "redis", "ratelimit", "security"]
+                             "oauth", "pages", "auth0", "webauthn", "redis", "ratelimit", "security", "webhooks"]

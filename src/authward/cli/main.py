@@ -9,7 +9,7 @@ from typer.core import TyperOption
 
 from authward import __version__
 
-SERVER_COMMANDS = ("serve", "migrate", "config", "keys", "outbox", "clients", "db", "users")
+SERVER_COMMANDS = ("serve", "migrate", "config", "keys", "outbox", "clients", "db", "users", "webhooks")
 
 app = typer.Typer(
     name="authward",
@@ -77,9 +77,11 @@ def _register() -> None:
                 _needs_server_extra(name))
     else:
         server.register(app)
+        from authward.cli import webhooks
         from authward.cli.users_import import users_transfer_app
 
         app.add_typer(users_transfer_app, name="users")  # at merge: users_app.add_typer(...) of cli/users.py
+        webhooks.register(app)
     try:
         from authward.cli import user
     except ImportError:

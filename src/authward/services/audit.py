@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.delivery import webhooks
 from authward.storage.models import AuditEvent
 
 
@@ -16,3 +17,4 @@ def record(
 ) -> None:
     """Never put a secret in `data`."""
     session.add(AuditEvent(event=event, user_id=user_id, created_at=now, data=data))
+    webhooks.enqueue(session, event, now, user_id, data)  # same transaction: sent only if this commits

@@ -39,6 +39,7 @@ from authward.settings.sections import (
     SmtpSecurity,
     TokenSettings,
     UserSettings,
+    WebhookSettings,
 )
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "WebAuthnAttestation",
     "WebAuthnSettings",
     "WebAuthnUserVerification",
+    "WebhookSettings",
     "env_name",
     "load_settings",
     "masked_settings",

@@ -132,6 +132,11 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "pat_max_lifetime": ("security", "pat_max_lifetime"),
     "pat_skips_mfa": ("security", "pat_skips_mfa"),
     "trusted_proxies": ("security", "trusted_proxies"),
+    "webhooks_enabled": ("webhooks", "enabled"),
+    "webhook_max_attempts": ("webhooks", "max_attempts"),
+    "webhook_retry_base_seconds": ("webhooks", "retry_base_seconds"),
+    "webhook_timeout_seconds": ("webhooks", "timeout_seconds"),
+    "webhook_poll_seconds": ("webhooks", "poll_seconds"),
 }
 FLAT_NAME_AT = {location: flat for flat, location in FLAT_NAMES.items()}  # (section, key) -> flat name
 

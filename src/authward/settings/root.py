@@ -31,6 +31,7 @@ from authward.settings.sections import (
     SmsSettings,
     TokenSettings,
     UserSettings,
+    WebhookSettings,
 )
 from authward.settings.sources import sectioned, settings_sources
 
@@ -58,6 +59,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @property
     def issuer(self) -> str:

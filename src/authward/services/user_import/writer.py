@@ -84,6 +84,8 @@ class UserImporter:
     ) -> ImportSummary:
         summary = ImportSummary(dry_run=dry_run)
         seen = _Seen()
+        async with self._db.read() as session:
+            seen.changing_to = await bulk_users.pending_new_emails(session)
         batch: list[ImportedUser] = []
         async for item in source:
             if isinstance(item, Unreadable):
@@ -214,6 +216,7 @@ class _Seen:
         self.emails: set[str] = set()
         self.phones: set[str] = set()
         self.links: set[tuple[str, str]] = set()
+        self.changing_to: set[str] = set()  # addresses users of the database are changing to
 
     def conflict(
         self,
@@ -227,7 +230,7 @@ class _Seen:
             return "existing id"
         if user.id in self.ids:
             return "duplicate id in the source"
-        if user.email is not None and user.email in emails:
+        if user.email is not None and (user.email in emails or user.email in self.changing_to):
             return "duplicate email"
         if user.email is not None and user.email in self.emails:
             return "duplicate email in the source"

@@ -28,12 +28,17 @@ async def existing_ids(session: AsyncSession, ids: Collection[uuid.UUID]) -> set
 
 
 async def existing_emails(session: AsyncSession, emails: Collection[str]) -> set[str]:
-    """Of these (normalised) addresses, those a user has, or is changing to."""
+    """Of these (normalised) addresses, those a user has (an indexed lookup)."""
     if not emails:
         return set()
-    taken = set((await session.scalars(select(User.email).where(User.email.in_(emails)))).all())
-    pending = await session.scalars(select(User.new_email).where(User.new_email.in_(emails)))
-    return {email for email in taken | set(pending.all()) if email is not None}
+    return {email for email in (await session.scalars(select(User.email).where(User.email.in_(emails)))).all()
+            if email is not None}
+
+
+async def pending_new_emails(session: AsyncSession) -> set[str]:
+    """Every address a user is changing to: few, and not indexed, so read once rather than matched per batch."""
+    rows = await session.scalars(select(User.new_email).where(User.new_email.is_not(None)))
+    return {email for email in rows.all() if email is not None}
 
 
 async def existing_phones(session: AsyncSession, phones: Collection[str]) -> set[str]:

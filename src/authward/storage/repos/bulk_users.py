@@ -10,7 +10,8 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Table, insert, select
+from sqlalchemy import Row, Table, any_, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.storage.db import Database
@@ -21,17 +22,29 @@ CREDENTIALS: Table = Credential.__table__  # type: ignore[assignment]
 PROVIDER_LINKS: Table = ProviderLink.__table__  # type: ignore[assignment]
 
 
+def _one_of(session: AsyncSession, column: Any, values: Collection[Any]) -> Any:
+    """`column IN values`; on PostgreSQL `column = ANY($1)`, one array parameter.
+
+    A thousand-parameter IN list is planned anew at each run, or, as a prepared statement, may keep a generic
+    plan made while the table was small (a sequential scan): seconds per batch once an import has grown the
+    table. One array parameter plans in microseconds and probes the unique index.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 async def existing_ids(session: AsyncSession, ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
     if not ids:
         return set()
-    return set((await session.scalars(select(User.id).where(User.id.in_(ids)))).all())
+    return set((await session.scalars(select(User.id).where(_one_of(session, User.id, ids)))).all())
 
 
 async def existing_emails(session: AsyncSession, emails: Collection[str]) -> set[str]:
     """Of these (normalised) addresses, those a user has (an indexed lookup)."""
     if not emails:
         return set()
-    return {email for email in (await session.scalars(select(User.email).where(User.email.in_(emails)))).all()
+    return {email for email in (await session.scalars(select(User.email).where(_one_of(session, User.email, emails)))).all()
             if email is not None}
 
 
@@ -44,7 +57,7 @@ async def pending_new_emails(session: AsyncSession) -> set[str]:
 async def existing_phones(session: AsyncSession, phones: Collection[str]) -> set[str]:
     if not phones:
         return set()
-    rows = await session.scalars(select(User.phone_number).where(User.phone_number.in_(phones)))
+    rows = await session.scalars(select(User.phone_number).where(_one_of(session, User.phone_number, phones)))
     return {phone for phone in rows.all() if phone is not None}
 
 
@@ -52,7 +65,7 @@ async def existing_links(session: AsyncSession, links: Collection[tuple[str, str
     if not links:
         return set()
     stmt = select(ProviderLink.provider, ProviderLink.provider_user_id).where(
-        ProviderLink.provider_user_id.in_({user_id for _, user_id in links})
+        _one_of(session, ProviderLink.provider_user_id, {user_id for _, user_id in links})
     )
     return {(row.provider, row.provider_user_id) for row in await session.execute(stmt)} & set(links)
 

@@ -44,8 +44,8 @@ async def existing_emails(session: AsyncSession, emails: Collection[str]) -> set
     """Of these (normalised) addresses, those a user has (an indexed lookup)."""
     if not emails:
         return set()
-    return {email for email in (await session.scalars(select(User.email).where(_one_of(session, User.email, emails)))).all()
-            if email is not None}
+    rows = await session.scalars(select(User.email).where(_one_of(session, User.email, emails)))
+    return {email for email in rows.all() if email is not None}
 
 
 async def pending_new_emails(session: AsyncSession) -> set[str]:

@@ -177,3 +177,17 @@ async def test_events_no_endpoint_wants_are_not_kept(api: Any, receiver: HttpRec
     async with api.core.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(WebhookMessage)) == 0
     assert receiver.requests == [] and await deliveries(api) == []
+
+
+async def test_finished_deliveries_are_kept_a_week(api: Any, receiver: HttpReceiver, clock: Clock) -> None:
+    await endpoint(api, receiver, ["user.signed_up"])
+    await sign_up(api, "fay@example.com")
+    await api.core.webhooks.run_once()
+    clock.advance(6 * 86_400)
+    await api.core.webhooks.prune()
+    assert [d.status for d in await deliveries(api)] == ["delivered"]
+    clock.advance(2 * 86_400)
+    await api.core.webhooks.prune()
+    assert await deliveries(api) == []
+    async with api.core.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(WebhookMessage)) == 0

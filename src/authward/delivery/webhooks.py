@@ -3,7 +3,8 @@
 - `enqueue(session, ...)` (called by `services/audit.record`) adds a `webhook_messages` row beside the audit row:
   a rolled-back request sends nothing, a committed event survives a crash.
 - `WebhookDispatcher.run_once()` (the server's "webhooks" job, every `AUTHWARD_WEBHOOK_POLL_SECONDS`) fans new
-  messages out into one `webhook_deliveries` row per endpoint that wants the event, then attempts the due ones.
+  messages out into one `webhook_deliveries` row per endpoint that wants the event, then attempts the due ones;
+  `prune()` ("webhook history", every 10 minutes) drops deliveries finished a week ago.
 - An attempt is claimed with a conditional UPDATE that also leases the row (no two workers send it at once; a
   worker that dies mid-attempt leaves it to be retried when the lease ends). A 2xx answer delivers; anything else
   is retried after base, 2x base, 4x base... (`AUTHWARD_WEBHOOK_RETRY_BASE_SECONDS`) until
@@ -70,16 +71,17 @@ class WebhookDispatcher:
         )
 
     async def run_once(self) -> int:
-        """Fan out new events, attempt the due deliveries, drop old finished ones; how many rows it touched."""
+        """Fan out new events and attempt the due deliveries; how many rows it touched."""
         if not self._settings.webhooks.enabled:
             return 0
-        return await self.fan_out() + await self.deliver_due() + await self.prune()
+        return await self.fan_out() + await self.deliver_due()
 
     async def fan_out(self) -> int:
+        async with self._db.read() as session:  # the common case, nothing new, takes no write lock
+            if not await webhooks_repo.unfanned_messages(session, 1):
+                return 0
         async with self._db.write() as session:
             messages = await webhooks_repo.unfanned_messages(session, BATCH * 4)
-            if not messages:
-                return 0
             endpoints = await webhooks_repo.endpoints(session)
             deliveries: list[WebhookDelivery] = []
             for message in messages:
@@ -151,6 +153,7 @@ class WebhookDispatcher:
         return status
 
     async def prune(self) -> int:
+        """Drop deliveries finished more than a week ago (a maintenance job of its own, not every poll)."""
         async with self._db.write() as session:
             return await webhooks_repo.delete_finished(session, self._clock() - KEEP_FINISHED)
 

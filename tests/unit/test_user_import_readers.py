@@ -55,3 +55,27 @@ def test_generic_csv_refuses_both_password_columns() -> None:
         generic_csv.read_user({"email": "a@example.com", "password": "x" * 12, "password_hash": "$2b$..."}, "line 2")
     with pytest.raises(ValueError, match="id: 'nope' is not a UUID"):
         generic_csv.read_user({"email": "a@example.com", "id": "nope"}, "line 2")
+
+
+@pytest.mark.parametrize("address", [
+    "Ada@Example.COM", "a.b+tag@sub.example.org", "x@localhost", "y@example.invalid", "z@test", "bad@-x.com",
+    "no-at-sign", "two..dots@example.com", "ünï@example.com", "a@bücher.example", " spaced@example.com ",
+    "a" * 65 + "@example.com",
+])
+def test_email_checker_agrees_with_sign_up(address: str) -> None:
+    """The per-domain cache never accepts or spells an address differently from `normalise_email`."""
+    from authward.errors import AuthError
+    from authward.services.user_import.checks import EmailChecker, Skip
+    from authward.services.users import normalise_email
+
+    try:
+        expected: str | None = normalise_email(address)
+    except AuthError:
+        expected = None
+    checker = EmailChecker()
+    for _ in range(2):  # the second time from the cache
+        try:
+            got: str | None = checker(address)
+        except Skip:
+            got = None
+        assert got == expected

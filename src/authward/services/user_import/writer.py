@@ -8,30 +8,23 @@ meets a row written meanwhile (a sign-up racing the import) is retried one user 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from sqlalchemy.exc import IntegrityError
 
 from authward.clock import Clock, utc_now
-from authward.errors import AuthError
-from authward.security.passwords import BCRYPT_PREFIXES, PasswordHasher
+from authward.security.passwords import PasswordHasher
+from authward.services.user_import.checks import EmailChecker, Skip, checked_hash, checked_phone, valid_base32
 from authward.services.user_import.records import ImportedUser, ImportSummary, Unreadable
-from authward.services.users import normalise_email
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.repos import bulk_users
 
 BATCH_SIZE = 1000
-ARGON2ID_PREFIX = "$argon2id$"
-BCRYPT_LENGTH = 60
 
 
 @dataclass(frozen=True)
@@ -53,10 +46,6 @@ class _Prepared:
     password_hash: str | None
 
 
-class Skip(Exception):
-    """Why one user is not imported."""
-
-
 class UserImporter:
     def __init__(
         self,
@@ -73,7 +62,7 @@ class UserImporter:
         self._totp = totp
         self._clock = clock
         self._batch_size = batch_size
-        self._email = _EmailChecker()
+        self._email = EmailChecker()
 
     async def run(
         self,
@@ -157,13 +146,13 @@ class UserImporter:
         if record.is_anonymous:
             raise Skip("anonymous user")
         email = self._email(record.email)
-        phone = _phone(record.phone_number)
+        phone = checked_phone(record.phone_number)
         if email is None and phone is None:
             raise Skip("no email or phone number")
-        if record.totp_secret is not None and not _valid_base32(record.totp_secret):
+        if record.totp_secret is not None and not valid_base32(record.totp_secret):
             raise Skip("invalid TOTP secret")
         if record.password_hash is not None:
-            password_hash: str | None = _checked_hash(record.password_hash)
+            password_hash: str | None = checked_hash(record.password_hash)
         elif record.password is not None:
             if not self._settings.passwords.min_length <= len(record.password) <= self._settings.passwords.max_length:
                 raise Skip("password length outside the configured bounds")
@@ -247,72 +236,3 @@ class _Seen:
         if user.phone is not None:
             self.phones.add(user.phone)
         self.links.update(user.record.providers)
-
-
-# An ASCII dot-atom local part: the case where email_validator's normalised form is the address as given.
-_PLAIN_LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
-_MAX_LOCAL_PART = 64
-_MAX_ADDRESS = 254
-
-
-class _EmailChecker:
-    """`normalise_email`, with each domain checked once: most of its cost is the domain, and a user base has few.
-
-    Only a plain ASCII local part takes the short way (email_validator leaves such a part as it is); any other
-    address goes through `normalise_email` whole.
-    """
-
-    def __init__(self) -> None:
-        self._domains: dict[str, str | None] = {}  # as written -> normalised, or None when invalid
-
-    def __call__(self, raw: str | None) -> str | None:
-        if raw is None:
-            return None
-        local, at, domain = raw.strip().rpartition("@")
-        if at and len(raw) <= _MAX_ADDRESS and len(local) <= _MAX_LOCAL_PART and _PLAIN_LOCAL_PART.fullmatch(local):
-            if domain not in self._domains:
-                self._domains[domain] = self._domain(domain)
-            normalised = self._domains[domain]
-            if normalised is None:
-                raise Skip("invalid email")
-            return f"{local.lower()}@{normalised}"
-        try:
-            return normalise_email(raw)
-        except AuthError:
-            raise Skip("invalid email") from None
-
-    @staticmethod
-    def _domain(domain: str) -> str | None:
-        try:
-            return normalise_email(f"a@{domain}").partition("@")[2]
-        except AuthError:
-            return None
-
-
-def _phone(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    try:
-        parsed = phonenumbers.parse(raw, None)
-    except phonenumbers.NumberParseException:
-        raise Skip("invalid phone number") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise Skip("invalid phone number")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _checked_hash(value: str) -> str:
-    """bcrypt ($2a$, $2b$, $2y$; upgraded to argon2id at the next sign-in) or argon2id, else the user is skipped."""
-    if value.startswith(BCRYPT_PREFIXES) and len(value) == BCRYPT_LENGTH:
-        return value
-    if value.startswith(ARGON2ID_PREFIX):
-        return value
-    raise Skip("unsupported password hash")
-
-
-def _valid_base32(secret: str) -> bool:
-    cleaned = secret.replace(" ", "").upper()
-    try:
-        return len(base64.b32decode(cleaned + "=" * (-len(cleaned) % 8))) >= 10
-    except (binascii.Error, ValueError):
-        return False

@@ -220,4 +220,4 @@ def test_sections_are_plain_models():
     assert all(issubclass(model, BaseModel) for model in SECTIONS.values())
     assert list(SECTIONS) == ["server", "database", "tokens", "users", "passwords", "mfa", "sms", "anonymous", "email",
                              "oauth", "pages", "auth0", "webauthn", "redis", "ratelimit", "security", "providers",
-                             "audit"]
+                             "audit", "webhooks"]

@@ -9,7 +9,7 @@ from typer.core import TyperOption
 
 from authward import __version__
 
-SERVER_COMMANDS = ("serve", "migrate", "config", "keys", "outbox", "clients", "db", "users", "audit")
+SERVER_COMMANDS = ("serve", "migrate", "config", "keys", "outbox", "clients", "db", "users", "audit", "webhooks")
 
 app = typer.Typer(
     name="authward",
@@ -77,6 +77,12 @@ def _register() -> None:
                 _needs_server_extra(name))
     else:
         server.register(app)
+        from authward.cli import webhooks
+        from authward.cli.users import users_app
+        from authward.cli.users_import import users_transfer_app
+
+        users_app.add_typer(users_transfer_app)  # `authward users import|export` beside list, show...
+        webhooks.register(app)
     try:
         from authward.cli import user
     except ImportError:

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.delivery import webhooks
 from authward.security.client_ip import CLIENT_IP
 from authward.storage.db import Database
 from authward.storage.models import AuditEvent
@@ -45,6 +46,7 @@ def record(
         ip=ip if ip is not None else CLIENT_IP.get(), user_agent=agent[:USER_AGENT_MAX] if agent else None,
         actor=actor,
     ))
+    webhooks.enqueue(session, event, now, user_id, data)  # same transaction: sent only if this commits
 
 
 async def record_alone(db: Database, event: str, now: datetime, user_id: uuid.UUID | None = None,

@@ -15,6 +15,7 @@ from authward.delivery.email import build_mailer
 from authward.delivery.postman import Postman
 from authward.delivery.sms import SmsSender, build_sms_sender
 from authward.delivery.templates import EmailTemplates
+from authward.delivery.webhooks import WebhookDispatcher
 from authward.security.jwt import AccessTokenCodec
 from authward.security.passwords import PasswordHasher
 from authward.security.ratelimit import RateLimiter, build_storage
@@ -66,9 +67,11 @@ class Core:
     browser_sessions: BrowserSessions
     limiter: RateLimiter
     attempts: SignInAttempts
+    webhooks: WebhookDispatcher
 
     async def close(self) -> None:
         await self.postman.close()
+        await self.webhooks.aclose()
         self.hasher.close()
         await self.sms_sender.aclose()
         await self.db.dispose()
@@ -114,5 +117,5 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
         recovery_codes=RecoveryCodes(box.derive(b"authward/recovery-codes/v1")),
         sms_sender=build_sms_sender(settings, db, clock),
         browser_sessions=BrowserSessions(db, policy, clock),
-        limiter=limiter, attempts=attempts,
+        limiter=limiter, attempts=attempts, webhooks=WebhookDispatcher(db, box, settings, clock),
     )

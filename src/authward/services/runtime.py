@@ -58,6 +58,8 @@ def core_jobs(core: Core) -> list[Job]:
         Job("outbox", lambda: _deliver_mail(core), mail_every),
         Job("dead tickets", lambda: _prune_tickets(core), mail_every),
         Job("old audit events", lambda: _prune_audit(core)),  # AUTHWARD_AUDIT_RETENTION_DAYS
+        Job("webhooks", core.webhooks.run_once, settings.webhooks.poll_seconds),
+        Job("webhook history", core.webhooks.prune),
     ]
 
 

@@ -40,6 +40,7 @@ from authward.settings.sections import (
     SmtpSecurity,
     TokenSettings,
     UserSettings,
+    WebhookSettings,
 )
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "WebAuthnAttestation",
     "WebAuthnSettings",
     "WebAuthnUserVerification",
+    "WebhookSettings",
     "env_name",
     "load_settings",
     "masked_settings",

@@ -134,6 +134,11 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "trusted_proxies": ("security", "trusted_proxies"),
     "conceal_errors": ("security", "conceal_errors"),
     "audit_retention_days": ("audit", "retention_days"),
+    "webhooks_enabled": ("webhooks", "enabled"),
+    "webhook_max_attempts": ("webhooks", "max_attempts"),
+    "webhook_retry_base_seconds": ("webhooks", "retry_base_seconds"),
+    "webhook_timeout_seconds": ("webhooks", "timeout_seconds"),
+    "webhook_poll_seconds": ("webhooks", "poll_seconds"),
 }
 FLAT_NAME_AT = {location: flat for flat, location in FLAT_NAMES.items()}  # (section, key) -> flat name
 

@@ -32,6 +32,7 @@ from authward.settings.sections import (
     SmsSettings,
     TokenSettings,
     UserSettings,
+    WebhookSettings,
 )
 from authward.settings.social_sections import ProvidersSettings
 from authward.settings.sources import sectioned, settings_sources
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
 
     @property
     def issuer(self) -> str:

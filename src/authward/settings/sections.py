@@ -285,6 +285,16 @@ class EmailSettings(Section):
     verify_confirm_page: bool = False  # GET /verify shows a button; only its POST uses the ticket
 
 
+class WebhookSettings(Section):
+    """Audit events sent to the endpoints of `authward webhooks` (docs/webhooks.md), Standard Webhooks signed."""
+
+    enabled: bool = True  # off: events still queue (in the audit transaction) but nothing is sent
+    max_attempts: int = Field(default=8, ge=1, le=50)  # then the delivery is marked failed
+    retry_base_seconds: float = Field(default=30.0, ge=0, le=86_400)  # backoff: base, 2x base, 4x base...
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)  # one HTTP attempt, connect to last byte
+    poll_seconds: float = Field(default=2.0, gt=0, le=3600)  # how often the worker looks for new events
+
+
 # Section name -> model; root.py checks that these are exactly the fields of Settings.
 SECTIONS: dict[str, type[BaseModel]] = {
     "server": ServerSettings,
@@ -305,4 +315,5 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "security": SecuritySettings,
     "providers": ProvidersSettings,
     "audit": AuditSettings,
+    "webhooks": WebhookSettings,
 }

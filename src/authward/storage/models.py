@@ -250,3 +250,52 @@ class AuditEvent(Base):
     user_agent: Mapped[str | None] = mapped_column(String(512), nullable=True)
     # Who acted, when not the user themselves: an admin (`admin-secret`, `user:<id>`) or the operator CLI.
     actor: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class WebhookEndpoint(Base):
+    """Where audit events are sent (managed by `authward webhooks`); the signing secret is encrypted at rest."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    url: Mapped[str] = mapped_column(String(2048))
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    events: Mapped[list[str]] = mapped_column(JsonType, default=list)  # event names, or ["*"] for all
+    description: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WebhookMessage(Base):
+    """An audit event waiting to be fanned out to the endpoints that want it.
+
+    Added in the same transaction as the audit row (`services/audit.py`): an event of a rolled-back
+    request is never sent, a committed one is never lost. `body` is the exact JSON every attempt signs.
+    """
+
+    __tablename__ = "webhook_messages"
+    __table_args__ = (Index("ix_webhook_messages_fanned_out_created_at", "fanned_out", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    event: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    fanned_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WebhookDelivery(Base):
+    """One message to one endpoint: pending until a 2xx answer, retried with backoff, then failed."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)  # the webhook-id header
+    message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_messages.id", ondelete="CASCADE"), index=True)
+    endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -191,3 +191,28 @@ async def test_finished_deliveries_are_kept_a_week(api: Any, receiver: HttpRecei
     assert await deliveries(api) == []
     async with api.core.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(WebhookMessage)) == 0
+
+
+async def test_admin_api_shows_delivery_status(make_client: Any, clock: Clock, receiver: HttpReceiver) -> None:
+    """GET /admin/webhooks/deliveries: each delivery's status, attempts and last answer; admins only."""
+    api = await make_client(clock=clock, webhook_poll_seconds=3600, webhook_retry_base_seconds=BASE,
+                            webhook_max_attempts=3, webhook_timeout_seconds=5, admin_secret="s" * 32)
+    await endpoint(api, receiver, ["user.signed_up"])
+    receiver.answer(500, {})
+    await sign_up(api, "carol@example.com")
+    await api.core.webhooks.run_once()
+    assert (await api.get("/admin/webhooks/deliveries")).status_code == 401
+    wrong = await api.get("/admin/webhooks/deliveries", headers={"x-authward-admin-secret": "t" * 32})
+    assert wrong.status_code == 401
+    admin = {"x-authward-admin-secret": "s" * 32}
+    answer = await api.get("/admin/webhooks/deliveries", headers=admin)
+    assert answer.status_code == 200, answer.text
+    [delivery] = answer.json()["deliveries"]
+    assert delivery["event"] == "user.signed_up" and delivery["url"] == f"{receiver.url}/hooks"
+    assert (delivery["status"], delivery["attempts"], delivery["lastStatusCode"]) == ("pending", 1, 500)
+    assert delivery["nextAttemptAt"] and delivery["deliveredAt"] is None
+    assert delivery["webhookId"] == receiver.requests[-1].headers["webhook-id"]
+    assert (await api.get("/admin/webhooks/deliveries", params={"status": "delivered"},
+                          headers=admin)).json() == {"deliveries": []}
+    refused = await api.get("/admin/webhooks/deliveries", params={"status": "lost"}, headers=admin)
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid-request"

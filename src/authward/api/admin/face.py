@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from authward.api.admin import audit, clients, keys, users
+from authward.api.admin import audit, clients, keys, users, webhooks
 from authward.api.faces import Face
 from authward.api.nhost.errors import render_error
 from authward.services.admin.users import build_user_admin
@@ -16,7 +16,7 @@ from authward.settings import Settings
 
 
 def _routers(_: Settings) -> Sequence[APIRouter]:
-    return [users.router, audit.router, keys.router, clients.router]
+    return [users.router, audit.router, keys.router, clients.router, webhooks.router]
 
 
 def _build(core: Core) -> Built:

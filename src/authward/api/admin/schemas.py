@@ -101,6 +101,25 @@ class AuditEvents(BaseModel):
     total: int
 
 
+class WebhookDeliveryModel(BaseModel):
+    id: str
+    webhookId: str  # the `webhook-id` header of its attempts
+    event: str
+    endpointId: str
+    url: str
+    status: str  # pending | delivered | failed
+    attempts: int
+    lastStatusCode: int | None
+    lastError: str | None
+    createdAt: str = Field(json_schema_extra={"format": "date-time"})
+    nextAttemptAt: str | None
+    deliveredAt: str | None
+
+
+class WebhookDeliveries(BaseModel):
+    deliveries: list[WebhookDeliveryModel]
+
+
 class SigningKeyModel(BaseModel):
     kid: str
     algorithm: str

@@ -10,7 +10,8 @@ from authward.services.method_info import SMS_OTP
 
 
 def build(core: Core) -> Built:
-    return Built((SmsOtpService(core.db, core.sign_in, core.tickets, core.sms_sender, core.settings, core.clock),))
+    return Built((SmsOtpService(core.db, core.sign_in, core.tickets, core.sms_sender, core.settings, core.clock,
+                                   core.attempts),))
 
 
 METHOD = Method(SMS_OTP, build, {"nhost": (router.router,)})

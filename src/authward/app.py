@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from authward import __version__
+from authward.api.captcha import CaptchaLayer
 from authward.api.error_handlers import install_error_handlers
 from authward.api.faces import Face
 from authward.api.hot import HotRoutes
@@ -58,11 +59,12 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
 
 
 def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
-    """The app wrapped in the outermost middleware (body size limit, /v1, rate limits, headers, hot GETs)."""
+    """The app wrapped in the outermost middleware (body size limit, /v1, rate limits, captcha, headers, hot GETs)."""
     app = create_app(settings, runtime)
     faces = enabled_faces(settings)
     hot = HotRoutes(app, faces)
-    limited = RateLimitLayer(SecurityHeaders(hot), settings, lambda: app.state.runtime.core.limiter, faces)
+    gated = CaptchaLayer(hot, lambda: app.state.runtime.core.captcha, faces, enabled=settings.captcha.provider != "none")
+    limited = RateLimitLayer(SecurityHeaders(gated), settings, lambda: app.state.runtime.core.limiter, faces)
     wrapped: Any = BodySizeLimit(StripV1Prefix(limited), settings.server.max_body_bytes)
     if settings.server.cors_origins:  # outermost: preflights are answered before anything else
         wrapped = CORSMiddleware(

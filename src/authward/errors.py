@@ -48,6 +48,7 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not-found"  # a route that exists, asked for a thing that does not
     ROUTE_NOT_FOUND = "route-not-found"  # no such route on this server
     METHOD_NOT_ALLOWED = "method-not-allowed"
+    INVALID_CAPTCHA = "invalid-captcha"  # a captcha token missing or refused by the provider (authward's)
 
 
 _CATALOGUE: dict[ErrorCode, tuple[int, str]] = {
@@ -92,6 +93,7 @@ _CATALOGUE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.NOT_FOUND: (404, "Not found"),
     ErrorCode.ROUTE_NOT_FOUND: (404, "No such route on this server"),
     ErrorCode.METHOD_NOT_ALLOWED: (405, "Method not allowed"),
+    ErrorCode.INVALID_CAPTCHA: (400, "The captcha was not solved; try again"),
 }
 
 

@@ -165,6 +165,7 @@ EXTRA_ERROR_CODES: dict[str, str] = {
     "not-found": "a route that exists, asked for a thing that does not (404), e.g. an unknown PAT id",
     "route-not-found": "no such route (404) in the same {status, error, message} shape",
     "method-not-allowed": "wrong method on a known route (405) in the same shape",
+    "invalid-captcha": "a captcha token missing or refused (400) when AUTHWARD_CAPTCHA_PROVIDER is set; Nhost has none",
 }
 
 

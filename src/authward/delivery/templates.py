@@ -32,6 +32,7 @@ class Template(StrEnum):
     PASSWORD_RESET = "password-reset"  # noqa: S105 - a template name
     SIGNIN_PASSWORDLESS = "signin-passwordless"
     SIGNIN_OTP = "signin-otp"
+    SECURITY_NOTICE = "security-notice"  # after a security-relevant change; `event` says which (authward's)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class EmailTemplates:
             "email": "ada@example.com", "newEmail": "ada@example.org", "ticket": "verifyEmail:x",
             "redirectTo": "https://app.example.com", "serverUrl": "https://auth.example.com",
             "clientUrl": "https://app.example.com", "expiresIn": "1 hour", "expiresInMinutes": 60,
+            "event": "password-changed",
         }
         for locale in locales:
             for template in Template:

@@ -14,7 +14,14 @@ Import from `authward.settings`, which re-exports them.
 
 from authward.settings.loading import ConfigFileError, load_settings, read_toml, unknown_option_warnings
 from authward.settings.names import CLIENT_ENV_VARS, ENV_PREFIX, FLAT_NAMES, NESTED_DELIMITER, env_name
-from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
+from authward.settings.protection_sections import (
+    CaptchaProvider,
+    CaptchaSettings,
+    NotifySettings,
+    RateLimitSettings,
+    RedisSettings,
+    SecuritySettings,
+)
 from authward.settings.provider_sections import (
     Auth0Settings,
     OAuthSettings,
@@ -50,12 +57,15 @@ __all__ = [
     "SECTIONS",
     "AnonymousSettings",
     "Auth0Settings",
+    "CaptchaProvider",
+    "CaptchaSettings",
     "ConfigFileError",
     "CsvList",
     "DatabaseSettings",
     "EmailSettings",
     "JwtAlgorithm",
     "MfaSettings",
+    "NotifySettings",
     "OAuthSettings",
     "PagesSettings",
     "PasswordSettings",

@@ -13,7 +13,13 @@ from pydantic_core import InitErrorDetails, to_jsonable_python
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from authward.settings.names import FLAT_NAME_AT
-from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
+from authward.settings.protection_sections import (
+    CaptchaSettings,
+    NotifySettings,
+    RateLimitSettings,
+    RedisSettings,
+    SecuritySettings,
+)
 from authward.settings.provider_sections import (
     Auth0Settings,
     OAuthSettings,
@@ -58,6 +64,8 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    captcha: CaptchaSettings = Field(default_factory=CaptchaSettings)
 
     @property
     def issuer(self) -> str:

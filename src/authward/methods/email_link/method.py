@@ -10,7 +10,8 @@ from authward.services.method_info import EMAIL_LINK
 
 
 def build(core: Core) -> Built:
-    return Built((TicketRedemption(core.db, core.tickets, core.sign_in, core.settings, core.clock),))
+    return Built((TicketRedemption(core.db, core.tickets, core.sign_in, core.settings, core.clock,
+                                   notices=core.notices),))
 
 
 METHOD = Method(EMAIL_LINK, build, {"nhost": (router.router,)})

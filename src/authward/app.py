@@ -63,7 +63,8 @@ def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     app = create_app(settings, runtime)
     faces = enabled_faces(settings)
     hot = HotRoutes(app, faces)
-    gated = CaptchaLayer(hot, lambda: app.state.runtime.core.captcha, faces, enabled=settings.captcha.provider != "none")
+    captcha_on = settings.captcha.provider != "none"
+    gated = CaptchaLayer(hot, lambda: app.state.runtime.core.captcha, faces, enabled=captcha_on)
     limited = RateLimitLayer(SecurityHeaders(gated), settings, lambda: app.state.runtime.core.limiter, faces)
     wrapped: Any = BodySizeLimit(StripV1Prefix(limited), settings.server.max_body_bytes)
     if settings.server.cors_origins:  # outermost: preflights are answered before anything else

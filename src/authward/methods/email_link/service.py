@@ -26,6 +26,7 @@ from authward.services.method_info import EMAIL_LINK
 from authward.services.security_notices import Notice, SecurityNotices
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
+from authward.services.sign_in_attempts import SignInAttempts
 from authward.services.tickets import TicketKind, TicketOwner, TicketService
 from authward.settings import Settings
 from authward.storage.db import Database
@@ -45,8 +46,9 @@ class Redeemed:
 class TicketRedemption:
     def __init__(
         self, db: Database, tickets: TicketService, sign_in: SignInCompletion, settings: Settings,
-        clock: Clock = utc_now, notices: SecurityNotices | None = None,
+        clock: Clock = utc_now, notices: SecurityNotices | None = None, attempts: SignInAttempts | None = None,
     ) -> None:
+        self._attempts = attempts  # a followed link makes this IP known for the address (send limits apart)
         self._db = db
         self._tickets = tickets
         self._sign_in = sign_in
@@ -66,6 +68,8 @@ class TicketRedemption:
             raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE) from exc
         if self._notices is not None:
             await self._notices.dispatch(notice)
+        if self._attempts is not None and user.email:
+            await self._attempts.succeeded(user.email)
         return redeemed
 
     async def _apply(self, session: AsyncSession, row: Ticket, kind: TicketKind) -> tuple[User, uuid.UUID | None]:

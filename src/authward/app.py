@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from authward import __version__
+from authward.api.answer_first import AnswerFirst
 from authward.api.captcha import CaptchaLayer
 from authward.api.error_handlers import install_error_handlers
 from authward.api.faces import Face
@@ -66,7 +67,7 @@ def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     captcha_on = settings.captcha.provider != "none"
     gated = CaptchaLayer(hot, lambda: app.state.runtime.core.captcha, faces, enabled=captcha_on)
     limited = RateLimitLayer(SecurityHeaders(gated), settings, lambda: app.state.runtime.core.limiter, faces)
-    wrapped: Any = BodySizeLimit(StripV1Prefix(limited), settings.server.max_body_bytes)
+    wrapped: Any = BodySizeLimit(AnswerFirst(StripV1Prefix(limited)), settings.server.max_body_bytes)
     if settings.server.cors_origins:  # outermost: preflights are answered before anything else
         wrapped = CORSMiddleware(
             wrapped, allow_origins=settings.server.cors_origins,

@@ -239,11 +239,15 @@ async def test_sign_up_route(make_client):
     assert response.status_code == 200
     user = (await verify(client, await outbox_code(client))).json()["session"]["user"]
     assert user["displayName"] == "New"
-    # a registered number: the same answer, and nothing sent
-    again = await client.post("/v1/signup/passwordless/sms", json={"phoneNumber": PHONE})
+    # a registered number: the same answer, and (as long as an unknown number's) a sign-in code for its account
+    again = await client.post("/v1/signup/passwordless/sms", json={"phoneNumber": PHONE,
+                                                                   "options": {"displayName": "Ignored"}})
     assert again.status_code == 200
     assert again.json() == "OK"
-    assert await count(client, OutboxMessage) == 1
+    assert await count(client, OutboxMessage) == 2
+    same = (await verify(client, await outbox_code(client))).json()["session"]["user"]
+    assert (same["id"], same["displayName"]) == (user["id"], "New")
+    assert await count(client, User) == 1
 
 
 async def test_signup_disabled(make_client):

@@ -56,7 +56,7 @@ class EmailVerificationService:
     async def resend(self, email: str, redirect_to: str | None) -> None:
         normalised = normalise_email(email)
         redirect = self.redirect_for(redirect_to)
-        self._background.spawn(self._resend(normalised, redirect), name="resend-verification")
+        self._background.spawn(self._resend(normalised, redirect), name="resend-verification", after_answer=True)
 
     async def _resend(self, email: str, redirect_to: str) -> None:
         message_id = None

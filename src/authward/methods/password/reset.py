@@ -57,7 +57,7 @@ class PasswordResetService:
     async def request_reset(self, email: str, redirect_to: str | None) -> None:
         normalised = normalise_email(email)
         redirect = self._redirects.resolve(redirect_to)
-        self._background.spawn(self._send(normalised, redirect), name="password-reset")
+        self._background.spawn(self._send(normalised, redirect), name="password-reset", after_answer=True)
 
     async def _send(self, email: str, redirect_to: str) -> None:
         message_id = None

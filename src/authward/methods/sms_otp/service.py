@@ -75,7 +75,11 @@ class SmsOtpService:
         await self._send_code(phone, user, options)
 
     async def start_sign_up(self, raw_phone: str, options: ProfileOptions) -> None:
-        """Send a code to register a number; a known number answers the same, without side effects."""
+        """Send a code to register a number.
+
+        A known number gets the same answer and, in the same time, a code too: a sign-in code for its
+        account (the options are not applied). Only the phone's owner can use it, and answering without
+        sending would tell a caller, by the time it takes, that the number is registered."""
         self._require_enabled()
         if self._settings.users.disable_signup:
             raise AuthError(ErrorCode.SIGNUP_DISABLED)
@@ -83,9 +87,8 @@ class SmsOtpService:
         self._new_user(phone, options)
         await self._check_send_rate(phone)
         async with self._db.read() as session:
-            if await users_repo.get_by_phone(session, phone) is not None:
-                return
-        await self._send_code(phone, None, options)
+            user = await users_repo.get_by_phone(session, phone)
+        await self._send_code(phone, user, options)
 
     def _require_enabled(self) -> None:
         if not self._settings.sms.passwordless_enabled:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from authward.services.tickets import TicketKind, TicketOwner
 from authward.storage.models import OutboxMessage, PersonalAccessToken, RefreshToken, User
 from tests.integration.helpers import PASSWORD, session_for
 from tests.integration.test_oauth_provider import REDIRECT, authorize_with_bearer, pkce, register
+from tests.integration.test_rate_limits import redis_url  # noqa: F401 - fixture
 
 PARALLEL = 50
 PHONE = "+14155552671"
@@ -165,6 +167,16 @@ async def test_parallel_sms_sign_ins_send_exactly_the_hourly_number(make_client)
     assert statuses(answers) == Counter({200: 5, 429: 15}), statuses(answers)
     assert await mails_to(client, PHONE) == 5
     assert await count(client, User) == 0  # and nobody was created before a code was verified
+
+
+async def test_two_processes_sharing_redis_send_exactly_the_hourly_number(make_client, redis_url):  # noqa: F811
+    shared = {**OPEN_IP_BUCKETS, "sms_passwordless_enabled": True, "sms_otp_resend_interval": 0,
+              "sms_otp_max_per_hour": 4, "redis_url": redis_url, "ratelimit_key_prefix": f"t-{uuid.uuid4().hex[:8]}"}
+    first, second = await make_client(**shared), await make_client(**shared)
+    answers = await asyncio.gather(*(app.post("/v1/signin/passwordless/sms", json={"phoneNumber": PHONE})
+                                     for app in [first, second] * 10))
+    assert statuses(answers) == Counter({200: 4, 429: 16}), statuses(answers)
+    assert await mails_to(first, PHONE) == 4  # one database: the outbox of both
 
 
 async def test_parallel_magic_link_requests_send_the_allowed_number(make_client):

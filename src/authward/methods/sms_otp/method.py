@@ -11,7 +11,7 @@ from authward.services.method_info import SMS_OTP
 
 def build(core: Core) -> Built:
     return Built((SmsOtpService(core.db, core.sign_in, core.tickets, core.sms_sender, core.settings, core.clock,
-                                   core.attempts),))
+                                attempts=core.attempts),))
 
 
 METHOD = Method(SMS_OTP, build, {"nhost": (router.router,)})

@@ -44,7 +44,7 @@ log = logging.getLogger("authward.sms")
 class SmsOtpService:
     def __init__(
         self, db: Database, sign_in: SignInCompletion, tickets: TicketService, sender: SmsSender, settings: Settings,
-        clock: Clock = utc_now, attempts: SignInAttempts | None = None,
+        clock: Clock = utc_now, *, attempts: SignInAttempts,
     ) -> None:
         self._db = db
         self._sign_in = sign_in
@@ -103,8 +103,6 @@ class SmsOtpService:
 
     async def _check_send_rate(self, phone: str) -> None:
         """One code per `otp_resend_interval`, `otp_max_per_hour` an hour, per number (known or not)."""
-        if self._attempts is None:
-            return
         sms = self._settings.sms
         if sms.otp_resend_interval and not await self._attempts.send_allowed(
             phone, f"1/{sms.otp_resend_interval} seconds", "sms-resend"
@@ -146,8 +144,7 @@ class SmsOtpService:
             outcome = await self._check_code(session, phone, otp.strip(), SignInContext(user_agent, client=client))
         if isinstance(outcome, AuthError):
             raise outcome
-        if self._attempts is not None:
-            await self._attempts.succeeded(phone)  # this IP is now known for the number (send limits apart)
+        await self._attempts.succeeded(phone)  # this IP is now known for the number (send limits apart)
         return outcome
 
     async def _check_code(

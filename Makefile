@@ -8,7 +8,7 @@ endif
 JS_DIR := tests/e2e/js
 CHROMIUM ?= $(or $(AUTHWARD_TEST_CHROMIUM),/usr/bin/chromium)
 
-.PHONY: install dev serve test test-fast bench bench-scale lint clean
+.PHONY: install dev serve test test-fast test-long bench bench-scale lint clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet uv
@@ -42,6 +42,9 @@ test: dev $(JS_DIR)/node_modules/.installed ## the whole suite
 
 test-fast: dev ## unit + integration only
 	.venv/bin/pytest tests/unit tests/integration
+
+test-long: dev ## the longer attack variants (1000 timing pairs per route...), marked `long`
+	AUTHWARD_TEST_LONG=1 .venv/bin/pytest -m long tests/integration
 
 bench: dev ## the hot routes on SQLite and PostgreSQL, each beside its same-run limit (figures, not assertions)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -57,3 +58,13 @@ async def database_url(
     url = await create_postgres_database(template=postgres_template)
     yield url
     await drop_postgres_database(url)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`long` tests run only with AUTHWARD_TEST_LONG=1 (`make test-long`); otherwise they are deselected."""
+    if os.environ.get("AUTHWARD_TEST_LONG") == "1":
+        return
+    long = [item for item in items if item.get_closest_marker("long") is not None]
+    if long:
+        config.hook.pytest_deselected(items=long)
+        items[:] = [item for item in items if item.get_closest_marker("long") is None]

@@ -1,4 +1,5 @@
-"""A real HTTP server on a free port that records what it receives: stands in for Twilio and SMS webhooks."""
+"""A real HTTP server on a free port that records what it receives: stands in for Twilio, SMS webhooks,
+Have I Been Pwned's range API and captcha verifiers."""
 
 from __future__ import annotations
 
@@ -33,16 +34,23 @@ class HttpReceiver:
         self.requests: list[ReceivedRequest] = []
         self.status = 201
         self.body: bytes = b'{"sid": "SM00000000000000000000000000000000", "status": "queued"}'
+        self.content_type = "application/json"
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                self._record("POST")
+
+            def do_GET(self) -> None:
+                self._record("GET")
+
+            def _record(self, method: str) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 receiver.requests.append(ReceivedRequest(
-                    "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length)
+                    method, self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length)
                 ))
                 self.send_response(receiver.status)
-                self.send_header("content-type", "application/json")
+                self.send_header("content-type", receiver.content_type)
                 self.send_header("content-length", str(len(receiver.body)))
                 self.end_headers()
                 self.wfile.write(receiver.body)
@@ -63,6 +71,12 @@ class HttpReceiver:
     def answer(self, status: int, body: Any) -> None:
         self.status = status
         self.body = json.dumps(body).encode()
+        self.content_type = "application/json"
+
+    def answer_text(self, status: int, text: str) -> None:
+        self.status = status
+        self.body = text.encode()
+        self.content_type = "text/plain"
 
     def start(self) -> None:
         self._thread.start()

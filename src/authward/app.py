@@ -12,6 +12,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from authward import __version__
+from authward.api.answer_first import AnswerFirst
+from authward.api.captcha import CaptchaLayer
 from authward.api.error_handlers import install_error_handlers
 from authward.api.faces import Face
 from authward.api.hot import HotRoutes
@@ -59,13 +61,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
 
 
 def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
-    """The app wrapped in the outermost middleware (body size limit, /v1, rate limits, headers, hot GETs)."""
+    """The app wrapped in the outermost middleware (body size limit, /v1, rate limits, captcha, headers, hot GETs)."""
     app = create_app(settings, runtime)
     faces = enabled_faces(settings)
     hot = HotRoutes(app, faces)
-    origin = RequestOrigin(SecurityHeaders(hot))  # the user agent, for the audit log
+    captcha_on = settings.captcha.provider != "none"
+    gated = CaptchaLayer(hot, lambda: app.state.runtime.core.captcha, faces, enabled=captcha_on)
+    origin = RequestOrigin(SecurityHeaders(gated))  # the user agent, for the audit log
     limited = RateLimitLayer(origin, settings, lambda: app.state.runtime.core.limiter, faces)
-    wrapped: Any = BodySizeLimit(StripV1Prefix(limited), settings.server.max_body_bytes)
+    wrapped: Any = BodySizeLimit(AnswerFirst(StripV1Prefix(limited)), settings.server.max_body_bytes)
     if settings.server.cors_origins:  # outermost: preflights are answered before anything else
         wrapped = CORSMiddleware(
             wrapped, allow_origins=settings.server.cors_origins,

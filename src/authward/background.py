@@ -2,6 +2,10 @@
 
 Tasks are referenced until done (asyncio keeps only weak references), their failures are logged
 rather than lost, and shutdown (or a test) can wait for them with `drain`.
+
+A job spawned with `after_answer=True` inside a request waits until that request's answer has been
+sent (`ANSWERED`, set by api/answer_first.py): the work an anti-enumeration job does for a known
+address (a lookup, a ticket, a mail) then cannot delay the answer, whose time must not tell.
 """
 
 from __future__ import annotations
@@ -10,17 +14,29 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 log = logging.getLogger("authward.background")
 T = TypeVar("T")
+
+# Set per request by the ASGI layer; None outside a request (the CLI, a test calling a service).
+ANSWERED: ContextVar[asyncio.Event | None] = ContextVar("authward_answered", default=None)
+
+
+async def _after(answered: asyncio.Event, coro: Coroutine[Any, Any, T]) -> T:
+    await answered.wait()
+    return await coro
 
 
 class Background:
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
+    def spawn(self, coro: Coroutine[Any, Any, T], name: str, *, after_answer: bool = False) -> asyncio.Task[T]:
+        answered = ANSWERED.get() if after_answer else None
+        if answered is not None:
+            coro = _after(answered, coro)
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._finished)

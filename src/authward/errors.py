@@ -49,6 +49,7 @@ class ErrorCode(StrEnum):
     ROUTE_NOT_FOUND = "route-not-found"  # no such route on this server
     METHOD_NOT_ALLOWED = "method-not-allowed"
     FORBIDDEN = "forbidden"  # authenticated, but not allowed this (an admin route without the admin role)
+    INVALID_CAPTCHA = "invalid-captcha"  # a captcha token missing or refused by the provider (authward's)
 
 
 _CATALOGUE: dict[ErrorCode, tuple[int, str]] = {
@@ -94,6 +95,7 @@ _CATALOGUE: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.ROUTE_NOT_FOUND: (404, "No such route on this server"),
     ErrorCode.METHOD_NOT_ALLOWED: (405, "Method not allowed"),
     ErrorCode.FORBIDDEN: (403, "Forbidden"),
+    ErrorCode.INVALID_CAPTCHA: (400, "The captcha was not solved; try again"),
 }
 
 

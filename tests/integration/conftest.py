@@ -62,3 +62,28 @@ async def make_client(database_url: str, tmp_path: Path) -> AsyncIterator[Client
 @pytest.fixture
 async def client(make_client: ClientFactory) -> httpx.AsyncClient:
     return await make_client()
+
+
+class LimitsClock:
+    """Moves the in-memory rate-limit windows (the `limits` library reads `time.time()`) without sleeping."""
+
+    def __init__(self) -> None:
+        import time as real_time
+
+        self._real = real_time
+        self.offset = 0.0
+
+    def time(self) -> float:
+        return self._real.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@pytest.fixture
+def limits_clock(monkeypatch: pytest.MonkeyPatch) -> LimitsClock:
+    import limits.aio.storage.memory as memory_storage
+
+    clock = LimitsClock()
+    monkeypatch.setattr(memory_storage, "time", clock)
+    return clock

@@ -74,21 +74,41 @@ async def test_an_address_in_use_is_refused(mail_client, mail_sink):
     assert mail_sink.messages == []
 
 
-async def test_an_address_taken_before_confirmation_is_not_stolen(mail_client, mail_sink):
-    from authward.services.users import ProfileOptions, new_user
-
+async def test_a_pending_change_blocks_nobody(mail_client, mail_sink):
+    """Asking to change to an address reserves nothing: its owner signs up, another account may ask for it too,
+    and the first confirmation wins; the loser's link then answers email-already-in-use."""
     client = await mail_client(email_verification_required=False)
     auth = await bearer(client, "ada@example.com")
     await client.post("/v1/user/email/change", headers=auth, json={"newEmail": "carol@example.com"})
-    link = (await mail_sink.wait_for("carol@example.com")).link()
-    # a pending change reserves the address against sign-up ...
-    assert_error(await sign_up(client, "carol@example.com"), 409, "email-already-in-use")
-    # ... and if an account got it anyway (an admin), the confirmation does not take it over
-    async with client.core.db.write() as s:
-        s.add(new_user(client.core.settings, ProfileOptions(), email="carol@example.com"))
-    _, params = await follow(client, link)
+    ada_link = (await mail_sink.wait_for("carol@example.com")).link()
+    other = await bearer(client, "dan@example.com")
+    assert (await client.post("/v1/user/email/change", headers=other,
+                              json={"newEmail": "carol@example.com"})).status_code == 200
+    await settle(client)
+    # the address's owner signs up meanwhile: the pending changes did not reserve it
+    assert (await sign_up(client, "carol@example.com")).status_code == 200
+    _, params = await follow(client, ada_link)
     assert params["error"] == "email-already-in-use"
-    assert (await user_row(client, "ada@example.com")).new_email == "carol@example.com"
+    assert (await user_row(client, "ada@example.com")) is not None
+    assert (await user_row(client, "carol@example.com")).display_name == "carol@example.com"
+
+
+async def test_an_expired_change_reserves_nothing(mail_client, mail_sink):
+    from datetime import timedelta
+
+    from authward.storage.models import Ticket
+
+    client = await mail_client(email_verification_required=False)
+    auth = await bearer(client, "ada@example.com")
+    await client.post("/v1/user/email/change", headers=auth, json={"newEmail": "erin@example.com"})
+    link = (await mail_sink.wait_for("erin@example.com")).link()
+    async with client.core.db.write() as s:
+        for ticket in (await s.scalars(select(Ticket).where(Ticket.kind == "emailConfirmChange"))).all():
+            ticket.expires_at -= timedelta(days=2)
+    _, params = await follow(client, link)
+    assert params["error"] == "invalid-ticket"
+    assert (await user_row(client, "ada@example.com")) is not None
+    assert (await sign_up(client, "erin@example.com")).status_code == 200
 
 
 async def test_change_requires_a_token_and_valid_input(mail_client):

@@ -200,6 +200,7 @@ EXTRA_ERROR_CODES: dict[str, str] = {
     "route-not-found": "no such route (404) in the same {status, error, message} shape",
     "method-not-allowed": "wrong method on a known route (405) in the same shape",
     "forbidden": "authenticated but not allowed (403): an admin route with a token lacking the admin role",
+    "invalid-captcha": "a captcha token missing or refused (400) when AUTHWARD_CAPTCHA_PROVIDER is set; Nhost has none",
 }
 
 

@@ -168,40 +168,86 @@ async def test_unknown_number_gets_the_same_answer_as_a_wrong_code(make_client):
     assert_error(await verify(client, "123456", "+447911123456"), 400, "invalid-otp")
 
 
-async def test_resend_is_rate_limited_per_number(make_client):
+async def test_resend_is_rate_limited_per_number(make_client, limits_clock):
     client = await make_client(**SMS, sms_otp_resend_interval=60, sms_otp_max_per_hour=3)
     await request_code(client)
     first = await outbox_code(client)
     assert_error(await request_code(client), 429, "too-many-requests")
     # another number is not affected
     assert (await request_code(client, "+447911123456")).status_code == 200
-    await shift_tickets(client, -timedelta(seconds=61))
+    limits_clock.advance(61)
     assert (await request_code(client)).status_code == 200
     second = await outbox_code(client)
     if second != first:  # only the newest code is live
         assert_error(await verify(client, first), 400, "invalid-otp")
-    await shift_tickets(client, -timedelta(seconds=61))
+    limits_clock.advance(61)
     assert (await request_code(client)).status_code == 200
-    await shift_tickets(client, -timedelta(seconds=61))
+    limits_clock.advance(61)
     # three codes in the last hour: the fourth waits
     assert_error(await request_code(client), 429, "too-many-requests")
-    await shift_tickets(client, -timedelta(hours=1))
+    limits_clock.advance(3600)
     assert (await request_code(client)).status_code == 200
     assert (await verify(client, await outbox_code(client))).status_code == 200
 
 
-async def test_sign_up_route(make_client):
+async def test_an_unknown_number_is_limited_as_a_known_one(make_client):
+    """The limits count requests for a number, not codes sent: the 429 tells nothing about who is registered."""
+    client = await make_client(**SMS, disable_auto_signup=True, sms_otp_resend_interval=60)
+    unknown = "+447911123456"
+    assert (await request_code(client, unknown)).status_code == 200
+    assert_error(await request_code(client, unknown), 429, "too-many-requests")
+    assert await count(client, OutboxMessage) == 0
+
+
+async def test_nothing_is_created_before_the_code_is_verified(make_client):
     client = await make_client(**SMS)
+    assert (await request_code(client, displayName="Squatter", metadata={"evil": True})).status_code == 200
+    assert (await client.post("/v1/signup/passwordless/sms",
+                              json={"phoneNumber": "+447911123456", "options": {"defaultRole": "me"}})).status_code \
+        == 200
+    assert await count(client, User) == 0
+    code = await outbox_code(client)
+    user = (await verify(client, code)).json()["session"]["user"]
+    assert (user["displayName"], user["metadata"]) == ("Squatter", {"evil": True})
+    assert await count(client, User) == 1
+
+
+async def test_a_strangers_requests_do_not_lock_the_owner_out(make_client, limits_clock):
+    """Five requests from elsewhere exhaust the number's budget for new IPs, not for an IP it signed in from."""
+    client = await make_client(**SMS, sms_otp_resend_interval=0, sms_otp_max_per_hour=5, trusted_proxies="127.0.0.1",
+                               ratelimit_enabled=True, ratelimit_sms="100/hour", ratelimit_signin="100/minute")
+    owner_ip = {"x-forwarded-for": "10.0.0.1"}
+    await client.post("/v1/signin/passwordless/sms", json={"phoneNumber": PHONE}, headers=owner_ip)
+    assert (await client.post("/v1/signin/passwordless/sms/otp", json={"phoneNumber": PHONE,
+                                                                         "otp": await outbox_code(client)},
+                              headers=owner_ip)).status_code == 200
+    stranger = {"x-forwarded-for": "10.9.9.9"}
+    answers = [(await client.post("/v1/signin/passwordless/sms", json={"phoneNumber": PHONE},
+                                  headers=stranger)).status_code for _ in range(5)]
+    assert answers == [200, 200, 200, 200, 429]  # the owner's own request counted in the number's budget
+    again = await client.post("/v1/signin/passwordless/sms", json={"phoneNumber": PHONE}, headers=owner_ip)
+    assert again.status_code == 200
+    assert (await client.post("/v1/signin/passwordless/sms/otp", json={"phoneNumber": PHONE,
+                                                                         "otp": await outbox_code(client)},
+                              headers=owner_ip)).status_code == 200
+
+
+async def test_sign_up_route(make_client):
+    client = await make_client(**SMS, sms_otp_resend_interval=0)
     response = await client.post("/v1/signup/passwordless/sms",
                                  json={"phoneNumber": PHONE, "options": {"displayName": "New"}})
     assert response.status_code == 200
     user = (await verify(client, await outbox_code(client))).json()["session"]["user"]
     assert user["displayName"] == "New"
-    # a registered number: the same answer, and nothing sent
-    again = await client.post("/v1/signup/passwordless/sms", json={"phoneNumber": PHONE})
+    # a registered number: the same answer, and (as long as an unknown number's) a sign-in code for its account
+    again = await client.post("/v1/signup/passwordless/sms", json={"phoneNumber": PHONE,
+                                                                   "options": {"displayName": "Ignored"}})
     assert again.status_code == 200
     assert again.json() == "OK"
-    assert await count(client, OutboxMessage) == 1
+    assert await count(client, OutboxMessage) == 2
+    same = (await verify(client, await outbox_code(client))).json()["session"]["user"]
+    assert (same["id"], same["displayName"]) == (user["id"], "New")
+    assert await count(client, User) == 1
 
 
 async def test_signup_disabled(make_client):
@@ -223,7 +269,7 @@ async def test_signup_disabled(make_client):
 
 
 async def test_auto_signup_disabled(make_client):
-    client = await make_client(**SMS, disable_auto_signup=True)
+    client = await make_client(**SMS, disable_auto_signup=True, sms_otp_resend_interval=0)
     assert (await request_code(client)).status_code == 200
     assert await count(client, User) == 0
     assert await count(client, OutboxMessage) == 0

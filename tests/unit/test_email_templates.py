@@ -15,6 +15,7 @@ CONTEXT = {
     "displayName": "Ada <script>", "email": "ada@example.com", "newEmail": "ada@example.org", "ticket": "t",
     "redirectTo": "https://app.example.com", "serverUrl": "https://auth.example.com",
     "clientUrl": "https://app.example.com", "expiresIn": "1 hour", "expiresInMinutes": 60,
+    "event": "password-changed",
 }
 
 
@@ -93,3 +94,15 @@ def test_mime_message_is_multipart_and_single_line_subject() -> None:
     assert message["Bcc"] is None
     assert message.get_content_type() == "multipart/alternative"
     assert message["Message-ID"].endswith("@acme.example>")
+
+
+@pytest.mark.parametrize("event", ["password-changed", "password-reset", "email-changed", "mfa-enabled",
+                                   "mfa-disabled", "passkey-added", "pat-created"])
+def test_every_security_notice_says_what_changed_in_each_locale(event: str) -> None:
+    subjects = set()
+    for locale in ("en", "fr"):
+        rendered = EmailTemplates().render(Template.SECURITY_NOTICE, locale, {**CONTEXT, "event": event})
+        assert rendered.subject and rendered.text.count("ada@example.") >= 1
+        assert rendered.html is not None and "<script>" not in rendered.html
+        subjects.add(rendered.subject)
+    assert len(subjects) == 2

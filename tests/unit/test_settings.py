@@ -169,7 +169,8 @@ def test_environment_wins_over_toml(tmp_path, monkeypatch):
 def test_every_secret_is_masked():
     secrets = {name for name, (section, key) in FLAT_NAMES.items()
                if "SecretStr" in str(SECTIONS[section].model_fields[key].annotation)}
-    assert secrets == {"secret_key", "admin_secret", "twilio_auth_token", "sms_webhook_secret", "smtp_password"}
+    assert secrets == {"secret_key", "admin_secret", "twilio_auth_token", "sms_webhook_secret", "smtp_password",
+                       "captcha_secret"}
     s = Settings(**{name: f"value-of-{name}" for name in secrets})
     data = masked_settings(s)
     for name in secrets:
@@ -220,4 +221,4 @@ def test_sections_are_plain_models():
     assert all(issubclass(model, BaseModel) for model in SECTIONS.values())
     assert list(SECTIONS) == ["server", "database", "tokens", "users", "passwords", "mfa", "sms", "anonymous", "email",
                              "oauth", "pages", "auth0", "webauthn", "redis", "ratelimit", "security", "providers",
-                             "audit", "webhooks"]
+                             "audit", "webhooks", "notify", "captcha"]

@@ -52,6 +52,7 @@ def buckets_for(method: str, path: str, settings: RateLimitSettings, verifying: 
         found.append(("sms", settings.sms))
     if path in ANONYMOUS_PATHS:
         found.append(("anonymous", settings.anonymous))
+        found.append(("anonymous-daily", settings.anonymous_daily))  # the daily cap beyond the hourly bucket
     elif path in PASSWORD_SIGNIN_PATHS:
         found.append(("password", settings.password_signin))
     elif path in SIGNIN_PATHS or (path.startswith("/signin/") and path not in EMAIL_PATHS | SMS_PATHS):

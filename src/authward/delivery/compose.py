@@ -44,7 +44,7 @@ class EmailComposer:
             "displayName": who.display_name, "email": who.email, "newEmail": None,
             "serverUrl": self._settings.server.public_url, "clientUrl": self._settings.server.client_url,
             "expiresIn": duration_phrase(ttl_seconds, locale), "expiresInMinutes": max(1, ttl_seconds // 60),
-            "link": None, "code": None, "ticket": None, "redirectTo": None,
+            "link": None, "code": None, "ticket": None, "redirectTo": None, "event": None,
         }
 
     def link_email(
@@ -65,7 +65,7 @@ class EmailComposer:
         rendered = self._templates.render(Template.INVITE, who.locale, context)
         return OutgoingEmail(who.to, rendered.subject, rendered.text, rendered.html)
 
-    def notice_email(self, who: Recipient, template: Template) -> OutgoingEmail:
+    def plain_email(self, who: Recipient, template: Template) -> OutgoingEmail:
         """A message with no link nor code (an account deleted)."""
         rendered = self._templates.render(template, who.locale, self._context(who, 60))
         return OutgoingEmail(who.to, rendered.subject, rendered.text, rendered.html)
@@ -74,4 +74,11 @@ class EmailComposer:
         context = self._context(who, ttl_seconds)
         context.update(code=code)
         rendered = self._templates.render(Template.SIGNIN_OTP, who.locale, context)
+        return OutgoingEmail(who.to, rendered.subject, rendered.text, rendered.html)
+
+    def notice_email(self, who: Recipient, event: str, *, new_email: str | None = None) -> OutgoingEmail:
+        """A security notice (`security-notice`): no link, no secret, only what changed."""
+        context = self._context(who, 0)
+        context.update(event=event, newEmail=new_email)
+        rendered = self._templates.render(Template.SECURITY_NOTICE, who.locale, context)
         return OutgoingEmail(who.to, rendered.subject, rendered.text, rendered.html)

@@ -34,6 +34,7 @@ class Template(StrEnum):
     SIGNIN_OTP = "signin-otp"
     INVITE = "invite"  # not Nhost's: an admin's invitation (docs/admin.md)
     ACCOUNT_DELETED = "account-deleted"  # not Nhost's: the confirmation of DELETE /user (docs/admin.md)
+    SECURITY_NOTICE = "security-notice"  # after a security-relevant change; `event` says which (authward's)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class EmailTemplates:
             "email": "ada@example.com", "newEmail": "ada@example.org", "ticket": "verifyEmail:x",
             "redirectTo": "https://app.example.com", "serverUrl": "https://auth.example.com",
             "clientUrl": "https://app.example.com", "expiresIn": "1 hour", "expiresInMinutes": 60,
+            "event": "password-changed",
         }
         for locale in locales:
             for template in Template:

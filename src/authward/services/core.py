@@ -16,6 +16,8 @@ from authward.delivery.postman import Postman
 from authward.delivery.sms import SmsSender, build_sms_sender
 from authward.delivery.templates import EmailTemplates
 from authward.delivery.webhooks import WebhookDispatcher
+from authward.security.breached_passwords import BreachedPasswords
+from authward.security.captcha import CaptchaVerifier
 from authward.security.jwt import AccessTokenCodec
 from authward.security.passwords import PasswordHasher
 from authward.security.ratelimit import RateLimiter, build_storage
@@ -30,6 +32,7 @@ from authward.services.keys import KeyRing
 from authward.services.oauth.browser_sessions import BrowserSessions
 from authward.services.passwordless_email import PasswordlessEmail
 from authward.services.recovery_codes import RecoveryCodes
+from authward.services.security_notices import SecurityNotices
 from authward.services.sessions import SessionService
 from authward.services.sign_in import SignInCompletion
 from authward.services.sign_in_attempts import SignInAttempts
@@ -68,11 +71,16 @@ class Core:
     limiter: RateLimiter
     attempts: SignInAttempts
     webhooks: WebhookDispatcher
+    notices: SecurityNotices
+    breached: BreachedPasswords
+    captcha: CaptchaVerifier
 
     async def close(self) -> None:
         await self.postman.close()
         await self.webhooks.aclose()
         self.hasher.close()
+        await self.breached.aclose()
+        await self.captcha.aclose()
         await self.sms_sender.aclose()
         await self.db.dispose()
 
@@ -105,7 +113,8 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
     postman = Postman(db, build_mailer(settings), settings, background, clock)
     limiter = RateLimiter(build_storage(settings.redis.url), settings.ratelimit.key_prefix)
     attempts = SignInAttempts(limiter, settings)
-    mail = TicketMail(tickets, EmailComposer(templates, settings), postman, attempts.may_send)
+    composer = EmailComposer(templates, settings)
+    mail = TicketMail(tickets, composer, postman, attempts.may_send)
     sign_in = SignInCompletion(sessions, tickets, policy, clock)
     return Core(
         settings=settings, clock=clock, db=db, box=box, keys=keys, codec=codec, claims=claims, hasher=hasher,
@@ -118,4 +127,6 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
         sms_sender=build_sms_sender(settings, db, clock),
         browser_sessions=BrowserSessions(db, policy, clock),
         limiter=limiter, attempts=attempts, webhooks=WebhookDispatcher(db, box, settings, clock),
+        notices=SecurityNotices(composer, postman, settings),
+        breached=BreachedPasswords(settings.passwords), captcha=CaptchaVerifier(settings.captcha),
     )

@@ -60,7 +60,8 @@ class EmailVerificationService:
         normalised = normalise_email(email)
         redirect = self.redirect_for(redirect_to)
         with_code_challenge(None, code_challenge)  # a malformed challenge is refused now, not in the background
-        self._background.spawn(self._resend(normalised, redirect, code_challenge), name="resend-verification")
+        self._background.spawn(self._resend(normalised, redirect, code_challenge), name="resend-verification",
+                               after_answer=True)
 
     async def _resend(self, email: str, redirect_to: str, code_challenge: str | None) -> None:
         message_id = None

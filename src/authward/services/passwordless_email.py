@@ -78,7 +78,7 @@ class PasswordlessEmail:
         return PasswordlessRequest(normalised, options, redirect, sign_up, code_challenge)
 
     def start(self, request: PasswordlessRequest, stage: Stager, name: str) -> None:
-        self._background.spawn(self._run(request, stage), name=name)
+        self._background.spawn(self._run(request, stage), name=name, after_answer=True)
 
     def _may_send(self, request: PasswordlessRequest, user: User | None) -> bool:
         if user is not None:

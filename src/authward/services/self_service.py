@@ -67,7 +67,7 @@ class SelfService:
             if user.disabled:
                 raise AuthError(ErrorCode.DISABLED_USER)
             if user.email is not None:
-                email = self._mail.composer.notice_email(recipient_of(user), Template.ACCOUNT_DELETED)
+                email = self._mail.composer.plain_email(recipient_of(user), Template.ACCOUNT_DELETED)
                 message_id = await self._mail.postman.stage(session, email)
             await tokens_repo.revoke_all_for_user(session, uid)  # the family locks first, as everywhere
             await users_repo.delete_one(session, uid)

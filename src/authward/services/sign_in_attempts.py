@@ -47,8 +47,19 @@ class SignInAttempts:
             await self._limiter.hit(self._known_rate, "known-ip", account, ip)
 
     async def may_send(self, address: str) -> bool:
-        """Count one mail or SMS to `address`: False past AUTHWARD_RATELIMIT_ADDRESS_SENDS (send nothing then;
+        """Count one mail to `address`: False past AUTHWARD_RATELIMIT_ADDRESS_SENDS (send nothing then;
         the caller answers as if it had sent, so the limit tells nobody whether the address has an account)."""
-        if not self.enabled:
-            return True
-        return (await self._limiter.hit(self._settings.address_sends, "sends", address.lower())).allowed
+        return not self.enabled or await self.send_allowed(address, self._settings.address_sends, "sends")
+
+    async def send_allowed(self, address: str, rate: str, purpose: str) -> bool:
+        """Count one send to `address` against `rate` (atomic: a parallel burst passes no more than the limit).
+
+        Requests from an IP that signed in to this address recently count in a bucket of their own, so a
+        stranger exhausting the address's budget does not stop its owner from getting a code or a link.
+        Counted even with AUTHWARD_RATELIMIT_ENABLED off: the caller's own settings (SMS resend) ask for it.
+        """
+        account = address.lower()
+        ip = CLIENT_IP.get()
+        scope = (purpose, account, "from", ip) if ip is not None and await self._known(account, ip) else (purpose,
+                                                                                                           account)
+        return (await self._limiter.hit(rate, *scope)).allowed

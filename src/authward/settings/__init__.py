@@ -15,7 +15,14 @@ Import from `authward.settings`, which re-exports them.
 from authward.settings.audit_section import AuditSettings
 from authward.settings.loading import ConfigFileError, load_settings, read_toml, unknown_option_warnings
 from authward.settings.names import CLIENT_ENV_VARS, ENV_PREFIX, FLAT_NAMES, NESTED_DELIMITER, env_name
-from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
+from authward.settings.protection_sections import (
+    CaptchaProvider,
+    CaptchaSettings,
+    NotifySettings,
+    RateLimitSettings,
+    RedisSettings,
+    SecuritySettings,
+)
 from authward.settings.provider_sections import (
     Auth0Settings,
     OAuthSettings,
@@ -53,12 +60,15 @@ __all__ = [
     "AnonymousSettings",
     "AuditSettings",
     "Auth0Settings",
+    "CaptchaProvider",
+    "CaptchaSettings",
     "ConfigFileError",
     "CsvList",
     "DatabaseSettings",
     "EmailSettings",
     "JwtAlgorithm",
     "MfaSettings",
+    "NotifySettings",
     "OAuthSettings",
     "PagesSettings",
     "PasswordSettings",

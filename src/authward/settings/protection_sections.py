@@ -1,10 +1,12 @@
-"""The sections that protect the server: shared state (Redis), rate limits, long-lived credentials."""
+"""The sections that protect the server: shared state (Redis), rate limits, long-lived credentials,
+notification mails, captcha."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from authward.settings.section_base import CsvList, Section
 
@@ -39,6 +41,7 @@ class RateLimitSettings(Section):
     oauth_token: str = _rate("100/5 minutes")  # per IP: /oauth/token, /oauth2/token, introspection
     refresh: str = _rate("300/5 minutes")  # per IP: POST /token
     anonymous: str = _rate("10/hour")  # per IP: anonymous users created
+    anonymous_daily: str = _rate("50/day")  # per IP: anonymous users created, the daily cap beyond the bucket
     account_failures: str = _rate("10/5 minutes")  # per account: failures from IPs without a recent success
     address_sends: str = _rate("5/hour")  # per address or number: mails and SMS sent to it
     known_ip_days: int = Field(default=30, ge=1, le=365)  # an IP with a success this recent is never locked out
@@ -62,3 +65,49 @@ class SecuritySettings(Section):
         for item in value:
             ipaddress.ip_network(item, strict=False)
         return value
+
+
+class NotifySettings(Section):
+    """[notify]: a mail to the account's address after a security-relevant change (ASVS 6.3.7)."""
+
+    password_changed: bool = True
+    password_reset: bool = True
+    email_changed: bool = True  # sent to the old address
+    mfa_enabled: bool = True
+    mfa_disabled: bool = True
+    passkey_added: bool = True
+    pat_created: bool = True
+
+
+class CaptchaProvider(StrEnum):
+    NONE = "none"
+    RECAPTCHA = "recaptcha"
+    HCAPTCHA = "hcaptcha"
+    TURNSTILE = "turnstile"
+
+
+SITEVERIFY_URLS = {
+    CaptchaProvider.RECAPTCHA: "https://www.google.com/recaptcha/api/siteverify",
+    CaptchaProvider.HCAPTCHA: "https://api.hcaptcha.com/siteverify",
+    CaptchaProvider.TURNSTILE: "https://challenges.cloudflare.com/turnstile/v0/siteverify",
+}
+
+
+class CaptchaSettings(Section):
+    """[captcha]: a captcha token on sign-up and passwordless starts (docs/security.md)."""
+
+    provider: CaptchaProvider = CaptchaProvider.NONE  # none: no captcha asked
+    secret: SecretStr | None = None
+    siteverify_url: str | None = None  # unset: the provider's own
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    min_score: float = Field(default=0.0, ge=0, le=1)  # reCAPTCHA v3: refuse answers scored below
+
+    @model_validator(mode="after")
+    def _secret_when_on(self) -> CaptchaSettings:
+        if self.provider is not CaptchaProvider.NONE and self.secret is None:
+            raise ValueError("AUTHWARD_CAPTCHA_SECRET is required with a captcha provider")
+        return self
+
+    @property
+    def verify_url(self) -> str:
+        return self.siteverify_url or SITEVERIFY_URLS.get(self.provider, "")

@@ -14,7 +14,13 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from authward.settings.audit_section import AuditSettings
 from authward.settings.names import FLAT_NAME_AT
-from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
+from authward.settings.protection_sections import (
+    CaptchaSettings,
+    NotifySettings,
+    RateLimitSettings,
+    RedisSettings,
+    SecuritySettings,
+)
 from authward.settings.provider_sections import (
     Auth0Settings,
     OAuthSettings,
@@ -64,6 +70,8 @@ class Settings(BaseSettings):
     providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    captcha: CaptchaSettings = Field(default_factory=CaptchaSettings)
 
     @property
     def issuer(self) -> str:

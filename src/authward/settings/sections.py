@@ -21,7 +21,13 @@ from pydantic import (
 
 from authward.settings.audit_section import AuditSettings
 from authward.settings.names import env_name
-from authward.settings.protection_sections import RateLimitSettings, RedisSettings, SecuritySettings
+from authward.settings.protection_sections import (
+    CaptchaSettings,
+    NotifySettings,
+    RateLimitSettings,
+    RedisSettings,
+    SecuritySettings,
+)
 from authward.settings.provider_sections import (
     Auth0Settings,
     OAuthSettings,
@@ -183,6 +189,10 @@ class PasswordSettings(Section):
     hash_time_cost: int = Field(default=2, ge=1)
     hash_memory_kib: int = Field(default=19_456, ge=8)
     hash_parallelism: int = Field(default=1, ge=1)
+    hibp_enabled: bool = False  # refuse passwords found in Have I Been Pwned (k-anonymity range query)
+    hibp_url: str = "https://api.pwnedpasswords.com"  # the range API's base URL
+    hibp_fail_closed: bool = False  # when the range API cannot be reached: refuse (true) or accept, logged
+    hibp_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
 
 
 class MfaSettings(Section):
@@ -316,4 +326,6 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "providers": ProvidersSettings,
     "audit": AuditSettings,
     "webhooks": WebhookSettings,
+    "notify": NotifySettings,
+    "captcha": CaptchaSettings,
 }

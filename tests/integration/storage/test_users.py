@@ -111,11 +111,12 @@ async def test_get_by_email_matches_the_stored_normalised_address_exactly(db: Da
         assert await users_repo.get_by_email(session, "nobody@example.com") is None
 
 
-async def test_email_taken_counts_current_and_pending_addresses(db: Database, make_user: MakeUser) -> None:
+async def test_email_taken_counts_current_addresses_not_pending_ones(db: Database, make_user: MakeUser) -> None:
+    """A pending change (`new_email`) reserves nothing: only a confirmed address is taken."""
     await make_user(email="carol@example.com", new_email="carol.new@example.com")
     async with db.read() as session:
         assert await users_repo.email_taken(session, "carol@example.com") is True
-        assert await users_repo.email_taken(session, "carol.new@example.com") is True
+        assert await users_repo.email_taken(session, "carol.new@example.com") is False
         assert await users_repo.email_taken(session, "dave@example.com") is False
 
 
@@ -126,7 +127,7 @@ async def test_email_taken_by_other_ignores_the_user_themself(db: Database, make
         assert await users_repo.email_taken_by_other(session, "me@example.com", me.id) is False
         assert await users_repo.email_taken_by_other(session, "me.next@example.com", me.id) is False
         assert await users_repo.email_taken_by_other(session, "other@example.com", me.id) is True
-        assert await users_repo.email_taken_by_other(session, "other.next@example.com", me.id) is True
+        assert await users_repo.email_taken_by_other(session, "other.next@example.com", me.id) is False  # pending
         assert await users_repo.email_taken_by_other(session, "me@example.com", other.id) is True
         assert await users_repo.email_taken_by_other(session, "free@example.com", me.id) is False
 

@@ -11,7 +11,7 @@ from authward.services.method_info import ANONYMOUS
 
 def build(core: Core) -> Built:
     service = AnonymousService(core.db, core.sign_in, core.hasher, core.settings, core.clock, mail=core.mail,
-                               redirects=core.redirects)
+                               redirects=core.redirects, breached=core.breached)
     return Built((service,), (Job("stale anonymous users", service.delete_stale),))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
+from authward.security.breached_passwords import BreachedPasswords
 from authward.security.passwords import PasswordHasher
 from authward.security.redirects import RedirectPolicy
 from authward.services import audit
@@ -55,6 +56,7 @@ class AnonymousService:
     def __init__(
         self, db: Database, sign_in: SignInCompletion, hasher: PasswordHasher, settings: Settings,
         clock: Clock = utc_now, *, mail: TicketMail | None = None, redirects: RedirectPolicy | None = None,
+        breached: BreachedPasswords | None = None,
     ) -> None:
         self._db = db
         self._sign_in = sign_in
@@ -63,6 +65,7 @@ class AnonymousService:
         self._clock = clock
         self._mail = mail  # the magic link / verification email after deanonymizing (docs/anonymous.md)
         self._redirects = redirects
+        self._breached = breached  # the optional HIBP check of the password set on deanonymizing
 
     async def sign_in(self, options: ProfileOptions, user_agent: str | None = None) -> IssuedSession | None:
         """A brand-new anonymous user and its session (None when new users start disabled)."""
@@ -112,6 +115,8 @@ class AnonymousService:
         async with self._db.read() as session:
             if await users_repo.email_taken(session, normalised):
                 raise AuthError(ErrorCode.EMAIL_ALREADY_IN_USE)
+        if method == EMAIL_PASSWORD and password and self._breached is not None:
+            await self._breached.check(password)
         password_hash = await self._hasher.hash(password) if method == EMAIL_PASSWORD and password else None
         revoke = method == PASSWORDLESS or self._settings.users.email_verification_required
         now = self._clock()

@@ -11,7 +11,7 @@ from authward.services.method_info import EMAIL_LINK
 
 def build(core: Core) -> Built:
     return Built((TicketRedemption(core.db, core.tickets, core.sign_in, core.settings, core.clock,
-                                   core.exchange_codes),))
+                                   core.exchange_codes, notices=core.notices, attempts=core.attempts),))
 
 
 METHOD = Method(EMAIL_LINK, build, {"nhost": (router.router,)})

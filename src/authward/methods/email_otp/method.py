@@ -10,7 +10,8 @@ from authward.services.method_info import EMAIL_OTP
 
 
 def build(core: Core) -> Built:
-    return Built((EmailOtpService(core.db, core.passwordless_email, core.sign_in, core.settings, core.clock),))
+    return Built((EmailOtpService(core.db, core.passwordless_email, core.sign_in, core.settings, core.clock,
+                                  core.attempts),))
 
 
 METHOD = Method(EMAIL_OTP, build, {"nhost": (router.router,)})

@@ -3,7 +3,9 @@
 A code is a ticket holding a keyed HMAC of 6 digits, valid `AUTHWARD_EMAIL_OTP_EXPIRES_IN`
 (10 minutes), good for `AUTHWARD_EMAIL_OTP_MAX_ATTEMPTS` guesses; a new code retires the older
 one, and at most `AUTHWARD_EMAIL_OTP_MAX_PER_HOUR` codes are issued to an address per hour, so a
-guesser gets at most max_attempts x max_per_hour tries an hour. Attempts are committed even when
+guesser gets at most max_attempts x max_per_hour tries an hour. That limit counts atomically, apart for
+IPs that signed in to the address before (services/sign_in_attempts.py): a stranger asking five codes
+does not stop the owner from getting one. Attempts are committed even when
 the answer is an error.
 """
 
@@ -23,6 +25,7 @@ from authward.services.method_info import EMAIL_OTP
 from authward.services.passwordless_email import PasswordlessEmail, PasswordlessRequest
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
+from authward.services.sign_in_attempts import SignInAttempts
 from authward.services.tickets import TicketKind, TicketOwner
 from authward.services.users import ProfileOptions, normalise_email
 from authward.settings import Settings
@@ -39,8 +42,9 @@ MAX_OTP_LENGTH = 16
 class EmailOtpService:
     def __init__(
         self, db: Database, front: PasswordlessEmail, sign_in: SignInCompletion, settings: Settings,
-        clock: Clock = utc_now,
+        clock: Clock = utc_now, attempts: SignInAttempts | None = None,
     ) -> None:
+        self._attempts = attempts
         self._db = db
         self._front = front
         self._sign_in = sign_in
@@ -56,15 +60,22 @@ class EmailOtpService:
         self, session: AsyncSession, request: PasswordlessRequest, user: User | None
     ) -> uuid.UUID | None:
         user_id = user.id if user is not None else None
-        issued = await self._front.mail.tickets.issued_since(session, TicketKind.EMAIL_OTP,
-                                                             TicketOwner(address=request.email), HOUR)
-        if len(issued) >= self._settings.email.otp_max_per_hour:
-            log.warning("email code to %s not sent: %d codes in the last hour", request.email, len(issued))
+        if not await self._may_issue(session, request.email):
+            log.warning("email code not sent: the address had %d codes in the last hour",
+                        self._settings.email.otp_max_per_hour)
             return None
         payload = {"options": options_payload(request.options)} if user is None else None
         return await self._front.mail.stage_code(
             session, self._settings.email.otp_expires_in, request.recipient(user), user_id=user_id, payload=payload,
         )
+
+    async def _may_issue(self, session: AsyncSession, email: str) -> bool:
+        per_hour = self._settings.email.otp_max_per_hour
+        if self._attempts is not None:
+            return await self._attempts.send_allowed(email, f"{per_hour}/hour", "email-otp")
+        issued = await self._front.mail.tickets.issued_since(session, TicketKind.EMAIL_OTP,
+                                                             TicketOwner(address=email), HOUR)
+        return len(issued) < per_hour
 
     # -- verifying
     async def verify(
@@ -81,6 +92,8 @@ class EmailOtpService:
             outcome = await self._check(session, normalised, code, SignInContext(user_agent, client=client))
         if isinstance(outcome, AuthError):
             raise outcome
+        if self._attempts is not None:
+            await self._attempts.succeeded(normalised)  # this IP is now known for the address
         return outcome
 
     async def _check(

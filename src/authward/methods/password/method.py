@@ -12,9 +12,9 @@ from authward.services.method_info import PASSWORD
 
 def build(core: Core) -> Built:
     passwords = PasswordService(core.db, core.sign_in, core.hasher, core.settings, core.clock,
-                                verification=core.email_verification, attempts=core.attempts)
+                                verification=core.email_verification, attempts=core.attempts, breached=core.breached)
     reset = PasswordResetService(core.db, core.hasher, core.mail, core.redirects, core.background, core.settings,
-                                 core.clock)
+                                 core.clock, notices=core.notices, breached=core.breached)
     return Built((passwords, reset))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
+from authward.security.breached_passwords import BreachedPasswords
 from authward.security.passwords import PasswordHasher
 from authward.services import audit
 from authward.services.claims import ClientGrant
@@ -34,7 +35,7 @@ class PasswordService:
     def __init__(
         self, db: Database, sign_in: SignInCompletion, hasher: PasswordHasher, settings: Settings,
         clock: Clock = utc_now, verification: EmailVerificationService | None = None,
-        attempts: SignInAttempts | None = None,
+        attempts: SignInAttempts | None = None, breached: BreachedPasswords | None = None,
     ) -> None:
         self._db = db
         self._sign_in = sign_in
@@ -43,6 +44,7 @@ class PasswordService:
         self._clock = clock
         self._verification = verification  # mails the verification link after sign-up (docs/email.md)
         self._attempts = attempts  # per-account failure limits (services/sign_in_attempts.py)
+        self._breached = breached  # the optional HIBP check of a new password
 
     async def sign_up(
         self, email: str, password: str, options: ProfileOptions, user_agent: str | None = None,
@@ -53,6 +55,8 @@ class PasswordService:
         normalised = normalise_email(email)
         check_password_policy(self._settings, password)
         user = new_user(self._settings, options, email=normalised, clock=self._clock)
+        if self._breached is not None:
+            await self._breached.check(password)
         redirect_to = self._verification.redirect_for(options.redirect_to) if self._verification else None
         async with self._db.read() as session:
             if await users_repo.email_taken(session, normalised):

@@ -10,7 +10,7 @@ from authward.services.method_info import PAT
 
 
 def build(core: Core) -> Built:
-    return Built((PatService(core.db, core.sign_in, core.settings, core.clock),))
+    return Built((PatService(core.db, core.sign_in, core.settings, core.clock, core.notices),))
 
 
 METHOD = Method(PAT, build, {"nhost": (router.router,)})

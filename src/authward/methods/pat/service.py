@@ -19,6 +19,7 @@ from authward.errors import AuthError, ErrorCode
 from authward.security.secrets_at_rest import format_token, hash_secret
 from authward.services import audit
 from authward.services.method_info import PAT, PAT_AMR
+from authward.services.security_notices import Notice, SecurityNotices
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import MfaChallenge, SignInCompletion, SignInContext
 from authward.services.users import load_registered_user
@@ -37,7 +38,9 @@ class CreatedPat:
 
 
 class PatService:
-    def __init__(self, db: Database, sign_in: SignInCompletion, settings: Settings, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Database, sign_in: SignInCompletion, settings: Settings, clock: Clock = utc_now,
+                 notices: SecurityNotices | None = None) -> None:
+        self._notices = notices  # a PAT created: a mail to the account (services/security_notices.py)
         self._db = db
         self._sign_in = sign_in
         self._settings = settings
@@ -64,6 +67,9 @@ class PatService:
         async with self._db.write() as session:
             await pats_repo.add(session, row)
             audit.record(session, "pat.created", now, user.id, pat_id=str(row.id))
+            notice = await self._notices.stage(session, user, Notice.PAT_CREATED) if self._notices else None
+        if self._notices is not None:
+            await self._notices.dispatch(notice)
         return CreatedPat(row.id, token)
 
     async def list_tokens(self, user_id: str) -> list[PersonalAccessToken]:

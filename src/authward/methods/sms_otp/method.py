@@ -16,7 +16,8 @@ from authward.services.method_info import SMS_OTP
 def build(core: Core) -> Built:
     codes = SmsCodeSender(core.tickets, core.sms_sender, core.settings, core.clock)
     return Built((
-        SmsOtpService(core.db, core.sign_in, core.tickets, core.sms_sender, core.settings, core.clock),
+        SmsOtpService(core.db, core.sign_in, core.tickets, core.sms_sender, core.settings, core.clock,
+                      attempts=core.attempts),
         PhoneChangeService(core.db, codes, core.clock),
         SmsDeanonymization(core.db, codes, core.settings, core.clock),
     ))

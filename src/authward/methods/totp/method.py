@@ -13,7 +13,7 @@ from authward.services.method_info import TOTP
 def build(core: Core) -> Built:
     verifier = SecondFactorVerifier(core.box, core.recovery_codes)
     return Built((TotpService(core.db, core.sign_in, core.tickets, core.hasher, verifier, core.recovery_codes,
-                              core.elevation, core.settings, core.clock),))
+                              core.elevation, core.settings, core.clock, core.notices),))
 
 
 METHOD = Method(TOTP, build, {"nhost": (router.router,)})

@@ -28,6 +28,7 @@ from authward.services.elevation import ElevationRule, passed_second_factor
 from authward.services.method_info import PASSWORD
 from authward.services.recovery_codes import CREDENTIAL_TYPE as RECOVERY_CREDENTIAL
 from authward.services.recovery_codes import RecoveryCodes
+from authward.services.security_notices import Notice, SecurityNotices
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import (
     MFA_TICKET_MAX_ATTEMPTS,
@@ -78,7 +79,9 @@ class TotpService:
         elevation: ElevationRule,
         settings: Settings,
         clock: Clock = utc_now,
+        notices: SecurityNotices | None = None,
     ) -> None:
+        self._notices = notices  # MFA turned on or off: a mail to the account (services/security_notices.py)
         self._db = db
         self._sign_in = sign_in
         self._tickets = tickets
@@ -133,6 +136,7 @@ class TotpService:
         """A TOTP code (never a recovery code) proves the app holds the secret."""
         self._require_enabled()
         now = self._clock()
+        notice = None
         async with self._db.write() as session:
             user = await self._locked_user(session, user_id)
             if requires_second_factor(user):
@@ -146,21 +150,25 @@ class TotpService:
                 await users_repo.set_active_mfa_type(session, user.id, MFA_TYPE_TOTP, now)
                 await self._recovery.activate(session, user.id)
                 audit.record(session, "mfa.totp.activated", now, user.id)
+                notice = await self._stage_notice(session, user, Notice.MFA_ENABLED)
         if isinstance(outcome, AuthError):
             raise outcome
+        await self._dispatch_notice(notice)
 
     async def deactivate(self, user_id: str, code: str) -> None:
         """A TOTP or recovery code turns TOTP off (allowed even when enrolment is disabled)."""
         now = self._clock()
+        notice = None
         async with self._db.write() as session:
             user = await self._locked_user(session, user_id)
             if not requires_second_factor(user):
                 raise AuthError(ErrorCode.DISABLED_MFA_TOTP)
             outcome = await self._verifier.check(session, user.id, code, now, allow_recovery=True)
             if isinstance(outcome, VerifiedFactor):
-                await self._remove_second_factor(session, user, now, how=outcome.method.id)
+                notice = await self._remove_second_factor(session, user, now, how=outcome.method.id)
         if isinstance(outcome, AuthError):
             raise outcome
+        await self._dispatch_notice(notice)
 
     async def disable_with_password(
         self, claims: dict[str, Any], password: str, user_agent: str | None = None
@@ -180,8 +188,10 @@ class TotpService:
             locked = await self._locked_user(session, claims["sub"])
             if not requires_second_factor(locked):
                 raise AuthError(ErrorCode.DISABLED_MFA_TOTP)
-            await self._remove_second_factor(session, locked, now, how=PASSWORD.id)
-            return await self._sign_in.complete_session(session, locked, PASSWORD, SignInContext(user_agent))
+            notice = await self._remove_second_factor(session, locked, now, how=PASSWORD.id)
+            issued = await self._sign_in.complete_session(session, locked, PASSWORD, SignInContext(user_agent))
+        await self._dispatch_notice(notice)
+        return issued
 
     async def remove(self, claims: dict[str, Any], how: str) -> None:
         """Auth0's `DELETE /mfa/authenticators/{id}`: from a session that passed the second factor."""
@@ -191,14 +201,26 @@ class TotpService:
             user = await self._locked_user(session, claims["sub"])
             if not requires_second_factor(user):
                 raise AuthError(ErrorCode.DISABLED_MFA_TOTP)
-            await self._remove_second_factor(session, user, self._clock(), how=how)
+            notice = await self._remove_second_factor(session, user, self._clock(), how=how)
+        await self._dispatch_notice(notice)
 
-    async def _remove_second_factor(self, session: AsyncSession, user: User, now: datetime, how: str) -> None:
+    async def _stage_notice(self, session: AsyncSession, user: User, notice: Notice) -> uuid.UUID | None:
+        return await self._notices.stage(session, user, notice) if self._notices is not None else None
+
+    async def _dispatch_notice(self, message_id: uuid.UUID | None) -> None:
+        if self._notices is not None:
+            await self._notices.dispatch(message_id)
+
+    async def _remove_second_factor(
+        self, session: AsyncSession, user: User, now: datetime, how: str
+    ) -> uuid.UUID | None:
+        """TOTP and recovery codes gone, pending MFA tickets retired; the outbox id of the notice queued."""
         await credentials_repo.delete_for_user(session, user.id, [TOTP_CREDENTIAL, RECOVERY_CREDENTIAL])
         await self._tickets.retire(session, TicketKind.MFA_TOTP, TicketOwner(user_id=user.id))
         await users_repo.set_active_mfa_type(session, user.id, None, now)
         user.active_mfa_type = None  # the returned User mirrors the row (same value flushed again)
         audit.record(session, "mfa.totp.deactivated", now, user.id, method=how)
+        return await self._stage_notice(session, user, Notice.MFA_DISABLED)
 
     async def regenerate_recovery_codes(self, user_id: str, code: str) -> list[str]:
         """A new set for a TOTP code; a recovery code cannot mint more recovery codes."""

@@ -29,6 +29,7 @@ from authward.methods.webauthn.relying_party import (
 )
 from authward.services import audit
 from authward.services.email_verification import EmailVerificationService
+from authward.services.security_notices import SecurityNotices
 from authward.services.sign_in import SignInCompletion
 from authward.services.tickets import TicketKind, TicketOwner, TicketService
 from authward.settings import Settings
@@ -55,7 +56,9 @@ class CeremonyBase:
     def __init__(
         self, db: Database, sign_in: SignInCompletion, tickets: TicketService, settings: Settings,
         clock: Clock = utc_now, verification: EmailVerificationService | None = None,
+        notices: SecurityNotices | None = None,
     ) -> None:
+        self._notices = notices  # a key added: a mail to the account (services/security_notices.py)
         self._db = db
         self._sign_in = sign_in
         self._tickets = tickets

@@ -11,7 +11,7 @@ from authward.services.method_info import WEBAUTHN
 
 def build(core: Core) -> Built:
     return Built((WebAuthnService(core.db, core.sign_in, core.tickets, core.settings, core.clock,
-                                  verification=core.email_verification),))
+                                  verification=core.email_verification, notices=core.notices),))
 
 
 # Mounted even when off: the routes answer `disabled-endpoint`, as Nhost's do.

@@ -46,6 +46,7 @@ from authward.services import audit
 from authward.services.claims import ClientGrant
 from authward.services.email_accounts import options_from_payload, options_payload
 from authward.services.method_info import WEBAUTHN, WEBAUTHN_STEP_UP, WEBAUTHN_VERIFIED
+from authward.services.security_notices import Notice
 from authward.services.sessions import IssuedSession
 from authward.services.sign_in import MfaChallenge, SignInContext
 from authward.services.tickets import TicketOwner
@@ -214,10 +215,15 @@ class WebAuthnService(SecondFactorCeremony, KeyManagement):
         self._require_enabled()
         user = await load_registered_user(self._db, user_id)
         response = read_response(credential)
+        notice = None
         async with self._db.write() as session:
             outcome = await self._add_key(session, user, response, credential, nickname)
+            if not isinstance(outcome, AuthError) and self._notices is not None:
+                notice = await self._notices.stage(session, user, Notice.PASSKEY_ADDED)
         if isinstance(outcome, AuthError):
             raise outcome
+        if self._notices is not None:
+            await self._notices.dispatch(notice)
         return outcome
 
     async def _add_key(self, session: AsyncSession, user: User, response: ClientResponse,

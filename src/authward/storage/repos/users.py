@@ -39,7 +39,9 @@ async def get_by_email(session: AsyncSession, email: str) -> User | None:
 
 
 async def email_taken(session: AsyncSession, email: str) -> bool:
-    stmt = select(User.id).where((User.email == email) | (User.new_email == email)).limit(1)
+    """Is `email` an account's address? A pending change (`new_email`) reserves nothing: only the
+    confirmation does, so nobody can block an address by asking to change to it."""
+    stmt = select(User.id).where(User.email == email).limit(1)
     return (await session.scalars(stmt)).first() is not None
 
 
@@ -94,8 +96,8 @@ async def get_for_update(session: AsyncSession, user_id: uuid.UUID) -> User | No
 
 
 async def email_taken_by_other(session: AsyncSession, email: str, user_id: uuid.UUID) -> bool:
-    """Is `email` someone else's address, or an address someone else is changing to?"""
-    stmt = select(User.id).where((User.email == email) | (User.new_email == email), User.id != user_id).limit(1)
+    """Is `email` someone else's address? (Another account's pending change to it does not count.)"""
+    stmt = select(User.id).where(User.email == email, User.id != user_id).limit(1)
     return (await session.scalars(stmt)).first() is not None
 
 

@@ -86,7 +86,7 @@ async def test_delete_removes_everything_and_mails_a_confirmation(mail_client, m
     await client.post("/v1/pat", json={"expiresAt": (datetime.now(UTC) + timedelta(days=5)).isoformat()},
                       headers=bearer(session))
     await client.post("/v1/user/password/reset", json={"email": "ada@example.com"})
-    await mail_sink.wait_for("ada@example.com")
+    await mail_sink.wait_for("ada@example.com", count=2)  # the PAT's security notice, then the reset link
     async with client.core.db.write() as s:
         s.add(ProviderLink(user_id=uid, provider="github", provider_user_id="42", created_at=client.core.clock(),
                            updated_at=client.core.clock()))
@@ -94,7 +94,7 @@ async def test_delete_removes_everything_and_mails_a_confirmation(mail_client, m
 
     deleted = await client.delete("/v1/user", headers=bearer(session))
     assert deleted.status_code == 200 and deleted.json() == "OK"
-    mail = await mail_sink.wait_for("ada@example.com", count=2)
+    mail = await mail_sink.wait_for("ada@example.com", count=3)
     assert mail.subject == "Your account was deleted"
     async with client.core.db.read() as s:
         assert [u.email for u in (await s.scalars(select(User))).all()] == ["bob@example.com"]

@@ -82,8 +82,8 @@ class LimitsClock:
 
 @pytest.fixture
 def limits_clock(monkeypatch: pytest.MonkeyPatch) -> LimitsClock:
-    import limits.aio.storage.memory as memory_storage
+    import limits.storage.memory as memory_storage
 
     clock = LimitsClock()
-    monkeypatch.setattr(memory_storage, "time", clock)
+    monkeypatch.setattr(memory_storage, "time", clock)  # the in-memory store the server uses (synchronous)
     return clock

@@ -169,6 +169,18 @@ async def test_parallel_sms_sign_ins_send_exactly_the_hourly_number(make_client)
     assert await count(client, User) == 0  # and nobody was created before a code was verified
 
 
+async def test_parallel_phone_changes_and_sign_ins_share_one_budget_per_number(make_client):
+    """The phone-change and deanonymize codes count in the sign-in codes' buckets: one SMS per interval to a
+    number, whichever route asks, however many requests race (no SMS pumping through the account routes)."""
+    client = await make_client(**OPEN_IP_BUCKETS, sms_passwordless_enabled=True)
+    session = await session_for(client)
+    answers = await burst(20, lambda n: client.post("/v1/user/phone-number/change", json={"newPhoneNumber": PHONE},
+                                                    headers=bearer(session)) if n % 2 else
+                          client.post("/v1/signin/passwordless/sms", json={"phoneNumber": PHONE}))
+    assert statuses(answers) == Counter({200: 1, 429: 19}), statuses(answers)
+    assert await mails_to(client, PHONE) == 1
+
+
 async def test_two_processes_sharing_redis_send_exactly_the_hourly_number(make_client, redis_url):  # noqa: F811
     shared = {**OPEN_IP_BUCKETS, "sms_passwordless_enabled": True, "sms_otp_resend_interval": 0,
               "sms_otp_max_per_hour": 4, "redis_url": redis_url, "ratelimit_key_prefix": f"t-{uuid.uuid4().hex[:8]}"}

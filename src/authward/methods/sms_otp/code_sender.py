@@ -2,13 +2,14 @@
 
 As for sign-in codes (service.py): the SMS goes out before anything is written, outside any
 transaction, and a number gets at most one code per `sms_otp_resend_interval` and
-`sms_otp_max_per_hour` codes an hour (counted per ticket kind from the ticket rows).
+`sms_otp_max_per_hour` codes an hour, counted in the very buckets of the sign-in codes (one budget per
+number, whatever the purpose) with the rate limiter's atomic hit: a burst of parallel requests cannot
+send more than the limit.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,18 +18,20 @@ from authward.delivery.sms import SmsDeliveryError, SmsMessage, SmsSender
 from authward.errors import AuthError, ErrorCode
 from authward.methods.sms_otp.phone import normalise_phone
 from authward.security.codes import new_code
+from authward.services.sign_in_attempts import SignInAttempts
 from authward.services.tickets import TicketKind, TicketOwner, TicketService
 from authward.settings import Settings
 from authward.storage.models import Ticket
 
 log = logging.getLogger("authward.sms")
 
-RATE_WINDOW = timedelta(hours=1)
 
 
 class SmsCodeSender:
-    def __init__(self, tickets: TicketService, sender: SmsSender, settings: Settings, clock: Clock = utc_now) -> None:
+    def __init__(self, tickets: TicketService, sender: SmsSender, settings: Settings, attempts: SignInAttempts,
+                 clock: Clock = utc_now) -> None:
         self.tickets = tickets
+        self._attempts = attempts
         self._sender = sender
         self._settings = settings
         self._clock = clock
@@ -41,13 +44,15 @@ class SmsCodeSender:
     def phone(self, raw: str) -> str:
         return normalise_phone(raw, self._settings.sms.default_region)
 
-    async def check_rate(self, session: AsyncSession, kind: TicketKind, phone: str) -> None:
-        recent = await self.tickets.issued_since(session, kind, TicketOwner(address=phone),
-                                                 RATE_WINDOW.total_seconds())
-        if recent and self._clock() - recent[0] < timedelta(seconds=self._settings.sms.otp_resend_interval):
+    async def check_rate(self, phone: str) -> None:
+        """Count one SMS to `phone` (the sign-in codes' buckets: service.py `_check_send_rate`)."""
+        sms = self._settings.sms
+        if sms.otp_resend_interval and not await self._attempts.send_allowed(
+            phone, f"1/{sms.otp_resend_interval} seconds", "sms-resend"
+        ):
             raise AuthError(ErrorCode.TOO_MANY_REQUESTS, "A code was just sent to this number; wait before asking "
                                                          "for another")
-        if len(recent) >= self._settings.sms.otp_max_per_hour:
+        if not await self._attempts.send_allowed(phone, f"{sms.otp_max_per_hour}/hour", "sms-hourly"):
             raise AuthError(ErrorCode.TOO_MANY_REQUESTS, "Too many codes sent to this number; try again later")
 
     async def send(self, phone: str, locale: str) -> str:

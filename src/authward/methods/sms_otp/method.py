@@ -14,7 +14,7 @@ from authward.services.method_info import SMS_OTP
 
 
 def build(core: Core) -> Built:
-    codes = SmsCodeSender(core.tickets, core.sms_sender, core.settings, core.clock)
+    codes = SmsCodeSender(core.tickets, core.sms_sender, core.settings, core.attempts, core.clock)
     return Built((
         SmsOtpService(core.db, core.sign_in, core.tickets, core.sms_sender, core.settings, core.clock,
                       attempts=core.attempts),

@@ -36,7 +36,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
         try:
             yield
         finally:
-            await running.close()
+            await running.close(grace=settings.server.shutdown_grace_seconds)
 
     app = FastAPI(
         title="authward",

@@ -28,6 +28,7 @@ def run() -> None:
         log_level=server.log_level,
         proxy_headers=False,
         access_log=server.access_log,
+        timeout_graceful_shutdown=server.shutdown_grace_seconds,  # SIGTERM drains in-flight requests
         ssl_certfile=str(server.tls_cert) if server.tls_cert else None,
         ssl_keyfile=str(server.tls_key) if server.tls_key else None,
     )

@@ -96,6 +96,16 @@ class RateLimiter:
             log.warning("rate limit store unreachable (%s): request let through", exc)
             return True
 
+    async def store_answers(self) -> bool:
+        """Whether the counters' store answers (a PING to Redis; the in-memory store always does)."""
+        if self._in_memory is not None:
+            return True
+        assert isinstance(self._storage, Storage)
+        try:
+            return await self._storage.check()
+        except Exception:
+            return False
+
     async def clear(self, rate: str, *key: str) -> None:
         try:
             if self._in_memory is not None:

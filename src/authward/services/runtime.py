@@ -77,6 +77,7 @@ class Runtime:
     services: dict[type, object] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def get(self, kind: type[T]) -> T:
         """The service of type `kind` (a method's service, or the core itself)."""
@@ -112,13 +113,21 @@ class Runtime:
                     log.info("%s: %d rows", job.name, touched)
             except Exception:
                 log.exception("maintenance job %r failed; retrying", job.name)
-            await asyncio.sleep(job.every_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), job.every_seconds)
+            if self._stopping.is_set():
+                return
 
-    async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def close(self, grace: float = 30.0) -> None:
+        """Stop the maintenance loops between runs: a run in progress (an outbox retry sending mail) may
+        finish within `grace` seconds; then the core drains the mail in flight and closes."""
+        self._stopping.set()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            for task in late:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self._tasks = []
         await self.core.close()

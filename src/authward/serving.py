@@ -8,6 +8,8 @@ server as before. Every setting arrives through the environment (the CLI wrote i
 
 from __future__ import annotations
 
+import os
+import tempfile
 import warnings
 
 import uvicorn
@@ -19,6 +21,9 @@ def run() -> None:
     with warnings.catch_warnings():  # `authward serve` printed them before handing over
         warnings.simplefilter("ignore")
         server = load_settings().server
+    if server.metrics_enabled and server.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # every worker writes its samples here and a scrape of any one sums them (observability/metrics.py)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="authward-metrics-")
     uvicorn.run(
         "authward.asgi:create_from_env",
         factory=True,

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from authward.observability import metrics
 from authward.services import audit
 from authward.services.core import Core
 
@@ -36,7 +37,10 @@ async def _refresh_keys(core: Core) -> int:
 
 
 async def _deliver_mail(core: Core) -> int:
-    return await core.postman.retry_due() + await core.postman.prune()
+    touched = await core.postman.retry_due() + await core.postman.prune()
+    if metrics.series() is not None:
+        metrics.outbox_pending(await core.postman.queue_depth())
+    return touched
 
 
 async def _prune_audit(core: Core) -> int:

@@ -19,6 +19,7 @@ from authward.api.limits import BodySizeLimit
 from authward.api.metrics import RequestMetrics
 from authward.api.prefix import StripV1Prefix
 from authward.api.rate_limit import RateLimitLayer
+from authward.api.request_log import RequestLog
 from authward.api.request_origin import RequestOrigin
 from authward.api.security_headers import SecurityHeaders
 from authward.composition import FACES, build_runtime, enabled_faces, enabled_methods
@@ -68,7 +69,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
 
 
 def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
-    """The app wrapped in the outermost middleware (body size limit, /v1, rate limits, headers, hot GETs)."""
+    """The app wrapped in the outermost middleware (request ids, body size limit, /v1, rate limits, metrics,
+    headers, hot GETs)."""
     app = create_app(settings, runtime)
     faces = enabled_faces(settings)
     hot = HotRoutes(app, faces)
@@ -85,5 +87,6 @@ def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
             allow_credentials=settings.server.cors_allow_credentials,
             allow_methods=["GET", "POST", "PATCH", "DELETE", "HEAD"], allow_headers=["*"], max_age=600,
         )
+    wrapped = RequestLog(wrapped, log_requests=settings.server.access_log)  # outermost: every answer has an id
     wrapped.fastapi_app = app
     return wrapped  # type: ignore[no-any-return]

@@ -12,6 +12,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import ServerFactory
+from tests.e2e.inbox import mail_to
+from tests.mail_sink import MailSink, mail_server, mail_sink  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -40,3 +42,18 @@ def test_a_request_in_flight_at_sigterm_completes(server_factory: ServerFactory)
     # uvicorn re-raises SIGTERM once it has shut down cleanly, so the exit status is the signal's
     assert server.process.wait(timeout=20) in (0, -signal.SIGTERM), server.log()
     assert "Traceback" not in server.log()
+
+
+def test_mail_being_sent_at_sigterm_is_delivered_before_the_process_exits(
+    server_factory: ServerFactory, mail_sink: MailSink,  # noqa: F811
+) -> None:
+    server = server_factory(**mail_sink.settings(), smtp_timeout_seconds=15, email_send_wait_ms=100)
+    mail_sink.hold()  # a slow SMTP server: the message is in flight when the server is told to stop
+    answer = httpx.post(f"{server.url}/signin/passwordless/email", json={"email": "drain@example.com"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    server.process.send_signal(signal.SIGTERM)
+    time.sleep(1.5)
+    assert server.process.poll() is None, "the server left with mail in flight"
+    mail_sink.release()
+    assert server.process.wait(timeout=20) in (0, -signal.SIGTERM), server.log()
+    assert mail_to(mail_sink, "drain@example.com").ticket()

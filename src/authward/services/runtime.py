@@ -102,6 +102,7 @@ class Runtime:
         await self.core.keys.ensure_signing_key()
         await self.core.hasher.warm_up()
         loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()  # a runtime closed before may start again (tests do)
         self._tasks = [loop.create_task(self._every(job), name=f"job: {job.name}") for job in self.jobs]
 
     async def run_jobs_once(self, names: Sequence[str] | None = None) -> None:

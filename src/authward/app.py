@@ -18,11 +18,14 @@ from authward.api.error_handlers import install_error_handlers
 from authward.api.faces import Face
 from authward.api.hot import HotRoutes
 from authward.api.limits import BodySizeLimit
+from authward.api.metrics import RequestMetrics
 from authward.api.prefix import StripV1Prefix
 from authward.api.rate_limit import RateLimitLayer
+from authward.api.request_log import RequestLog
 from authward.api.request_origin import RequestOrigin
 from authward.api.security_headers import SecurityHeaders
 from authward.composition import FACES, build_runtime, enabled_faces, enabled_methods
+from authward.observability import metrics
 from authward.services.runtime import Runtime
 from authward.settings import Settings
 
@@ -35,10 +38,17 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
         running = runtime or build_runtime(settings)
         await running.start()
         app.state.runtime = running
+        server = settings.server
+        stop_scrapes = None
+        if server.metrics_enabled and server.metrics_port is not None:
+            stop_scrapes = metrics.serve_apart(server.host, server.metrics_port)
         try:
             yield
         finally:
-            await running.close()
+            await running.close(grace=server.shutdown_grace_seconds)
+            if stop_scrapes is not None:
+                stop_scrapes()
+            metrics.process_exited()
 
     app = FastAPI(
         title="authward",
@@ -61,14 +71,19 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
 
 
 def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
-    """The app wrapped in the outermost middleware (body size limit, /v1, rate limits, captcha, headers, hot GETs)."""
+    """The app wrapped in the outermost middleware (request ids, body size limit, /v1, rate limits, metrics,
+    captcha, headers, hot GETs)."""
     app = create_app(settings, runtime)
     faces = enabled_faces(settings)
     hot = HotRoutes(app, faces)
     captcha_on = settings.captcha.provider != "none"
     gated = CaptchaLayer(hot, lambda: app.state.runtime.core.captcha, faces, enabled=captcha_on)
     origin = RequestOrigin(SecurityHeaders(gated))  # the user agent, for the audit log
-    limited = RateLimitLayer(origin, settings, lambda: app.state.runtime.core.limiter, faces)
+    limited: ASGIApp = RateLimitLayer(origin, settings, lambda: app.state.runtime.core.limiter, faces)
+    if settings.server.metrics_enabled:  # off: not mounted, no per-request work at all
+        hot_paths = [path for face in faces for path in (*face.hot_gets, *face.hot_posts)]
+        limited = RequestMetrics(limited, app, hot_paths, lambda: app.state.runtime.core.db,
+                                 serve_scrapes=settings.server.metrics_port is None)
     wrapped: Any = BodySizeLimit(AnswerFirst(StripV1Prefix(limited)), settings.server.max_body_bytes)
     if settings.server.cors_origins:  # outermost: preflights are answered before anything else
         wrapped = CORSMiddleware(
@@ -76,5 +91,6 @@ def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
             allow_credentials=settings.server.cors_allow_credentials,
             allow_methods=["GET", "POST", "PATCH", "DELETE", "HEAD"], allow_headers=["*"], max_age=600,
         )
+    wrapped = RequestLog(wrapped, log_requests=settings.server.access_log)  # outermost: every answer has an id
     wrapped.fastapi_app = app
     return wrapped  # type: ignore[no-any-return]

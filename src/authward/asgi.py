@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from authward.app import create_asgi
 from authward.memory import keep_large_blocks_unmapped
+from authward.observability import logs
 from authward.settings import load_settings
 
 log = logging.getLogger("authward.settings")
@@ -21,6 +22,7 @@ def create_from_env() -> ASGIApp:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         settings = load_settings()
+    logs.configure(settings.server.log_format, settings.server.log_level)
     if os.environ.get("_AUTHWARD_SETTINGS_WARNED") != "1":
         for warning in caught:
             if issubclass(warning.category, UserWarning):

@@ -8,10 +8,13 @@ server as before. Every setting arrives through the environment (the CLI wrote i
 
 from __future__ import annotations
 
+import os
+import tempfile
 import warnings
 
 import uvicorn
 
+from authward.observability import logs
 from authward.settings import load_settings
 
 
@@ -19,6 +22,10 @@ def run() -> None:
     with warnings.catch_warnings():  # `authward serve` printed them before handing over
         warnings.simplefilter("ignore")
         server = load_settings().server
+    if server.metrics_enabled and server.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # every worker writes its samples here and a scrape of any one sums them (observability/metrics.py)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="authward-metrics-")
+    logs.configure(server.log_format, server.log_level)
     uvicorn.run(
         "authward.asgi:create_from_env",
         factory=True,
@@ -27,7 +34,9 @@ def run() -> None:
         workers=server.workers,
         log_level=server.log_level,
         proxy_headers=False,
-        access_log=server.access_log,
+        log_config=None,  # logging is configured above (and again in each worker: authward/asgi.py)
+        access_log=False,  # api/request_log.py logs each request (with its id, without its query string)
+        timeout_graceful_shutdown=server.shutdown_grace_seconds,  # SIGTERM drains in-flight requests
         ssl_certfile=str(server.tls_cert) if server.tls_cert else None,
         ssl_keyfile=str(server.tls_key) if server.tls_key else None,
     )

@@ -82,6 +82,7 @@ EXTENSION_OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/user/export"): "self-service download of one's data (GDPR art. 15, 20), no secrets; docs/admin.md",
     ("DELETE", "/user/webauthn/{key_id}"):
         "remove a passkey, refused when it is the last way to sign in; the spec has no way to; docs/webauthn.md",
+    ("GET", "/readyz"): "readiness: database, Redis and schema revision answer; docs/production.md",
     ("GET", "/user/providers"): "list the caller's provider links (social sign-in identities); docs/social.md",
     ("DELETE", "/user/providers/{link_id}"):
         "unlink a provider, refused when it is the last way to sign in; the spec has no way to; docs/social.md",

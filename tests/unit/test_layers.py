@@ -27,6 +27,7 @@ LEAVES = (
     "authward.settings",
     "authward.clock",
     "authward.background",
+    "authward.observability",
 )
 UPPER = ("authward.methods", "authward.api", "authward.app", "authward.composition", "authward.asgi", "authward.cli")
 ABOVE_LEAVES = ("authward.services", *UPPER)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from fastapi import Request
 
 from authward.errors import AuthError, ErrorCode
+from authward.observability import logs
 from authward.security.jwt import InvalidToken
 from authward.services.core import Core
 from authward.services.runtime import Runtime
@@ -59,9 +60,11 @@ async def claims_from_header(core: Core, header: str | None) -> dict[str, Any] |
     if token is None:
         return None
     try:
-        return await core.codec.decode(token)
+        claims = await core.codec.decode(token)
     except InvalidToken as exc:
         raise AuthError(ErrorCode.UNAUTHENTICATED, "Invalid or expired access token") from exc
+    logs.note_user(claims.get("sub"))
+    return claims
 
 
 async def required_claims(request: Request) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authward.background import Background
 from authward.clock import Clock, utc_now
 from authward.delivery.email import Mailer, OutgoingEmail
+from authward.observability import metrics
 from authward.settings import Settings
 from authward.storage.db import Database
 from authward.storage.models import OutboxMessage
@@ -83,8 +84,11 @@ class Postman:
         try:
             await asyncio.wait_for(self.mailer.send(email), timeout=self._settings.email.smtp_timeout_seconds + 1)
         except Exception as exc:  # any failure is recorded and retried, never lost
-            return await self._failed(message_id, email.to, attempt, _describe(exc))
+            outcome = await self._failed(message_id, email.to, attempt, _describe(exc))
+            metrics.delivery(CHANNEL, "failed" if outcome == outbox_repo.FAILED else "retry")
+            return outcome
         status = self.mailer.delivered_status
+        metrics.delivery(CHANNEL, status)
         async with self._db.write() as session:
             await outbox_repo.finish(session, message_id, status, self._clock(), scrub=status == outbox_repo.SENT)
         return status
@@ -125,6 +129,11 @@ class Postman:
         for message_id in due:
             await self.deliver(message_id, retry_at=now)
         return len(due)
+
+    async def queue_depth(self) -> int:
+        """Messages of any channel still waiting for delivery (the outbox gauge of /metrics)."""
+        async with self._db.read() as session:
+            return await outbox_repo.count_pending(session)
 
     async def prune(self) -> int:
         async with self._db.write() as session:

@@ -22,6 +22,8 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from authward.observability import metrics
+
 log = logging.getLogger("authward")
 
 
@@ -83,6 +85,8 @@ class RateLimiter:
         except Exception as exc:  # the store is down: fail open, loudly
             log.warning("rate limit store unreachable (%s): request let through", exc)
             return Verdict(True, item.amount, item.amount, time.time() + item.get_expiry())
+        if not allowed:
+            metrics.rate_limited(key[1] if key[0] == "ip" and len(key) > 1 else key[0])
         return Verdict(allowed, item.amount, max(0, stats.remaining), stats.reset_time)
 
     async def test(self, rate: str, *key: str) -> bool:
@@ -95,6 +99,16 @@ class RateLimiter:
         except Exception as exc:
             log.warning("rate limit store unreachable (%s): request let through", exc)
             return True
+
+    async def store_answers(self) -> bool:
+        """Whether the counters' store answers (a PING to Redis; the in-memory store always does)."""
+        if self._in_memory is not None:
+            return True
+        assert isinstance(self._storage, Storage)
+        try:
+            return await self._storage.check()
+        except Exception:
+            return False
 
     async def clear(self, rate: str, *key: str) -> None:
         try:

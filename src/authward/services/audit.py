@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.delivery import webhooks
+from authward.observability import logs, metrics
 from authward.security.client_ip import CLIENT_IP
 from authward.storage.db import Database
 from authward.storage.models import AuditEvent
@@ -47,6 +48,8 @@ def record(
         actor=actor,
     ))
     webhooks.enqueue(session, event, now, user_id, data)  # same transaction: sent only if this commits
+    metrics.audit_event(event, data)
+    logs.note_user(user_id)
 
 
 async def record_alone(db: Database, event: str, now: datetime, user_id: uuid.UUID | None = None,

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from authward.observability import metrics
 from authward.services import audit
 from authward.services.core import Core
 
@@ -36,7 +37,10 @@ async def _refresh_keys(core: Core) -> int:
 
 
 async def _deliver_mail(core: Core) -> int:
-    return await core.postman.retry_due() + await core.postman.prune()
+    touched = await core.postman.retry_due() + await core.postman.prune()
+    if metrics.series() is not None:
+        metrics.outbox_pending(await core.postman.queue_depth())
+    return touched
 
 
 async def _prune_audit(core: Core) -> int:
@@ -77,6 +81,7 @@ class Runtime:
     services: dict[type, object] = field(default_factory=dict)
     jobs: list[Job] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def get(self, kind: type[T]) -> T:
         """The service of type `kind` (a method's service, or the core itself)."""
@@ -97,6 +102,7 @@ class Runtime:
         await self.core.keys.ensure_signing_key()
         await self.core.hasher.warm_up()
         loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()  # a runtime closed before may start again (tests do)
         self._tasks = [loop.create_task(self._every(job), name=f"job: {job.name}") for job in self.jobs]
 
     async def run_jobs_once(self, names: Sequence[str] | None = None) -> None:
@@ -112,13 +118,21 @@ class Runtime:
                     log.info("%s: %d rows", job.name, touched)
             except Exception:
                 log.exception("maintenance job %r failed; retrying", job.name)
-            await asyncio.sleep(job.every_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), job.every_seconds)
+            if self._stopping.is_set():
+                return
 
-    async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def close(self, grace: float = 30.0) -> None:
+        """Stop the maintenance loops between runs: a run in progress (an outbox retry sending mail) may
+        finish within `grace` seconds; then the core drains the mail in flight and closes."""
+        self._stopping.set()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=grace)
+            for task in late:
+                task.cancel()
+            for task in late:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         self._tasks = []
         await self.core.close()

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode, OAuthError
+from authward.observability import metrics
 from authward.security.jwt import AccessTokenCodec
 from authward.security.secrets_at_rest import format_token, hash_secret
 from authward.services import audit
@@ -141,14 +142,17 @@ class SessionService:
         grant = grant_of(row)
         claims = self._claims.build(user, grant, row.auth_time, now, ttl, elevated=elevated)
         # refreshTokenId names the session (the family): stable across rotations, as Nhost's.
+        metrics.token_issued("session")
         return IssuedSession(self._codec.encode(claims), ttl, token, row.family_id, user, grant, row.auth_time)
 
     def mint_user_token(self, user: User, grant: TokenGrant, auth_time: datetime, ttl: int) -> str:
         """An access token for a user without a new session (RFC 8693 exchange: the subject's session stays)."""
+        metrics.token_issued("user")
         return self._codec.encode(self._claims.build(user, grant, auth_time, self._clock(), ttl))
 
     def mint_client_token(self, client_id: str, scopes: tuple[str, ...], audience: tuple[str, ...], ttl: int) -> str:
         """An access token for a client acting for itself (client_credentials): no session, no refresh."""
+        metrics.token_issued("client")
         return self._codec.encode(self._claims.build_for_client(client_id, scopes, audience, self._clock(), ttl))
 
     # -- rotation

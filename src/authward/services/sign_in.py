@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.clock import Clock, utc_now
 from authward.errors import AuthError, ErrorCode
+from authward.observability import metrics
 from authward.services import audit
 from authward.services.claims import ClientGrant, TokenGrant
 from authward.services.method_info import MFA_AMR, Factor, MethodInfo, merge_amr
@@ -90,6 +91,7 @@ class SignInCompletion:
             ticket = await self._tickets.issue(session, TicketKind.MFA_TOTP, int(MFA_TICKET_TTL.total_seconds()),
                                                TicketOwner(user_id=user.id), payload)
             audit.record(session, "user.mfa_challenged", now, user.id, user_agent=ctx.user_agent, amr=amr)
+            metrics.sign_in(method.id, "mfa_required")
             return MfaChallenge(ticket, user)
         if method.factor is Factor.SECOND:
             amr = merge_amr(ctx.earlier_amr, method.amr, MFA_AMR)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -82,6 +82,13 @@ class ServerSettings(Section):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     log_level: str = "info"
     access_log: bool = False  # one line per request in the server log (uvicorn's access log)
+    # On SIGTERM: stop accepting, let in-flight requests finish for up to this long, then close.
+    shutdown_grace_seconds: int = Field(default=30, ge=1, le=3600)
+    # Prometheus /metrics (docs/production.md): off unless enabled; on its own port when one is given.
+    metrics_enabled: bool = False
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Log lines as JSON objects (one per line, for a log shipper) or readable text for a terminal.
+    log_format: Literal["console", "json"] = "console"
     dev_mode: bool = False
     # Browser apps on these origins may call the API (CORS); "*" allows any origin (never with credentials).
     cors_origins: CsvList = Field(default_factory=list)

@@ -10,6 +10,7 @@ from authward.api.deps import get_core
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.schemas import JWKSet, OKResponse, VersionResponse
 from authward.api.nhost.wire import json_response, ok_response
+from authward.services import readiness
 from authward.services.core import Core
 
 router = APIRouter(tags=["system"])
@@ -36,6 +37,14 @@ async def health_check_get() -> Response:
 @router.head("/healthz", operation_id="healthCheckHead", response_class=Response, responses=ERRORS)
 async def health_check_head() -> Response:
     return Response(status_code=200)
+
+
+@router.get("/readyz", operation_id="readinessCheck", responses=ERRORS)
+async def readiness_check(core: Core = Depends(get_core)) -> Response:
+    """Readiness (docs/production.md): 200 when the database, Redis and the schema are as this code needs."""
+    state = await readiness.check(core)
+    body = {"status": "ok" if state.ready else "unavailable", "checks": state.checks}
+    return json_response(body, 200 if state.ready else 503)
 
 
 @router.get("/version", operation_id="getVersion", response_model=VersionResponse, responses=ERRORS)

@@ -17,6 +17,7 @@ from authward.clock import Clock, utc_now
 from authward.delivery.sms import SmsDeliveryError, SmsMessage, SmsSender
 from authward.errors import AuthError, ErrorCode
 from authward.methods.sms_otp.phone import normalise_phone
+from authward.observability import metrics
 from authward.security.codes import new_code
 from authward.services.sign_in_attempts import SignInAttempts
 from authward.services.tickets import TicketKind, TicketOwner, TicketService
@@ -62,8 +63,10 @@ class SmsCodeSender:
         try:
             await self._sender.send(message)
         except SmsDeliveryError as exc:
+            metrics.delivery("sms", "failed")
             log.warning("SMS to %s not sent: %s", phone, exc)
             raise AuthError(ErrorCode.CANNOT_SEND_SMS) from None
+        metrics.delivery("sms", "sent")
         return code
 
     async def store(

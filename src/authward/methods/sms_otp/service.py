@@ -24,6 +24,7 @@ from authward.delivery.sms import SmsDeliveryError, SmsMessage, SmsSender
 from authward.errors import AuthError, ErrorCode
 from authward.methods.sms_otp.deanonymize import finish_deanonymization, stages_deanonymization
 from authward.methods.sms_otp.phone import normalise_phone
+from authward.observability import metrics
 from authward.security.codes import new_code
 from authward.services import audit
 from authward.services.claims import ClientGrant
@@ -123,8 +124,10 @@ class SmsOtpService:
         try:
             await self._sender.send(message)
         except SmsDeliveryError as exc:
+            metrics.delivery("sms", "failed")
             log.warning("SMS to %s not sent: %s", phone, exc)
             raise AuthError(ErrorCode.CANNOT_SEND_SMS) from None
+        metrics.delivery("sms", "sent")
         payload = None if user is not None else {"options": options_payload(options)}
         async with self._db.write() as session:
             await self._tickets.store_code(session, TicketKind.SMS_OTP, self._settings.sms.otp_expires_in,

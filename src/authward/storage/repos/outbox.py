@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.storage.models import OutboxMessage
@@ -53,6 +53,11 @@ async def finish(
 
 async def note_error(session: AsyncSession, message_id: uuid.UUID, error: str) -> None:
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(last_error=error))
+
+
+async def count_pending(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                    .where(OutboxMessage.status == PENDING)) or 0)
 
 
 async def pending(session: AsyncSession, channel: str, limit: int) -> list[OutboxMessage]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import pool
 from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.base import SQLiteExecutionContext
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.util.concurrency import await_, in_greenlet
@@ -46,11 +47,18 @@ class _Connection(sqlite3.Connection):
         return super().cursor(factory)
 
 
+class _ExecutionContext(SQLiteExecutionContext):
+    def create_server_side_cursor(self) -> Any:
+        """`AsyncConnection.stream()` (`authward db copy`): a stdlib cursor already fetches rows lazily."""
+        return self._dbapi_connection.cursor()
+
+
 class SQLiteDialect_inline(SQLiteDialect_pysqlite):
     driver = DRIVER
     is_async = True
     supports_statement_cache = True
-    supports_server_side_cursors = False
+    supports_server_side_cursors = True
+    execution_ctx_cls = _ExecutionContext
 
     @classmethod
     def get_pool_class(cls, url: URL) -> type[pool.Pool]:

@@ -33,6 +33,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "metrics_port": ("server", "metrics_port"),
     "dev_mode": ("server", "dev_mode"),
     "database_url": ("database", "url"),
+    "database_pool_size": ("database", "pool_size"),
     "access_token_expires_in": ("tokens", "access_token_expires_in"),
     "refresh_token_expires_in": ("tokens", "refresh_token_expires_in"),
     "refresh_token_absolute_lifetime": ("tokens", "refresh_token_absolute_lifetime"),

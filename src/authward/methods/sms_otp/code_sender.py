@@ -2,8 +2,8 @@
 
 As for sign-in codes (service.py): the SMS goes out before anything is written, outside any
 transaction, and a number gets at most one code per `sms_otp_resend_interval` and
-`sms_otp_max_per_hour` codes an hour, counted in the very buckets of the sign-in codes (one budget per
-number, whatever the purpose) with the rate limiter's atomic hit: a burst of parallel requests cannot
+`sms_otp_max_per_hour` codes an hour for each purpose (a number just changed to can still get its
+sign-in code at once), counted with the rate limiter's atomic hit: a burst of parallel requests cannot
 send more than the limit.
 """
 
@@ -45,15 +45,15 @@ class SmsCodeSender:
     def phone(self, raw: str) -> str:
         return normalise_phone(raw, self._settings.sms.default_region)
 
-    async def check_rate(self, phone: str) -> None:
-        """Count one SMS to `phone` (the sign-in codes' buckets: service.py `_check_send_rate`)."""
+    async def check_rate(self, kind: TicketKind, phone: str) -> None:
+        """Count one SMS of `kind` to `phone` (as service.py `_check_send_rate` does for sign-in codes)."""
         sms = self._settings.sms
         if sms.otp_resend_interval and not await self._attempts.send_allowed(
-            phone, f"1/{sms.otp_resend_interval} seconds", "sms-resend"
+            phone, f"1/{sms.otp_resend_interval} seconds", f"{kind.value}-resend"
         ):
             raise AuthError(ErrorCode.TOO_MANY_REQUESTS, "A code was just sent to this number; wait before asking "
                                                          "for another")
-        if not await self._attempts.send_allowed(phone, f"{sms.otp_max_per_hour}/hour", "sms-hourly"):
+        if not await self._attempts.send_allowed(phone, f"{sms.otp_max_per_hour}/hour", f"{kind.value}-hourly"):
             raise AuthError(ErrorCode.TOO_MANY_REQUESTS, "Too many codes sent to this number; try again later")
 
     async def send(self, phone: str, locale: str) -> str:

@@ -133,7 +133,8 @@ async def test_password_reset_by_mail_then_change_with_the_ticket_or_signed_in(
 
         await client.logout()  # the reset link itself signs in; then change the password signed in
         await client.send_password_reset_email(email)
-        await client.follow_link((await mail_sink.wait_for(email, count=3)).link())
+        # the third mail told the owner that the password was reset (a security notice); the fourth is the link
+        await client.follow_link((await mail_sink.wait_for(email, count=4)).link())
         await client.change_user_password(PASSWORD)
         assert client.state.load() is None  # the server ended every session
         assert (await client.login(email, PASSWORD)).session is not None
@@ -187,7 +188,8 @@ async def test_email_otp_signs_in_and_up_and_passes_the_mfa_challenge(server: Li
         await client.two_factor.enable(totp.now())
         await client.logout()
         await client.sign_in_otp_email(email)
-        challenged = await client.verify_sign_in_otp_email(email, (await mail_sink.wait_for(email, count=2)).code())
+        # the second mail is the notice that MFA was turned on; the third holds the code
+        challenged = await client.verify_sign_in_otp_email(email, (await mail_sink.wait_for(email, count=3)).code())
         assert challenged.mfa_required and client.state.mfa_ticket() == challenged.mfa.ticket  # type: ignore[union-attr]
         await client.two_factor.challenge(totp.at(time.time() + 30))  # this step's code went to `enable`
         assert await client.two_factor.is_passed()

@@ -22,7 +22,6 @@ from authward.api.metrics import RequestMetrics
 from authward.api.prefix import StripV1Prefix
 from authward.api.rate_limit import RateLimitLayer
 from authward.api.request_log import RequestLog
-from authward.api.request_origin import RequestOrigin
 from authward.api.security_headers import SecurityHeaders
 from authward.composition import FACES, build_runtime, enabled_faces, enabled_methods
 from authward.observability import metrics
@@ -78,8 +77,7 @@ def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     hot = HotRoutes(app, faces)
     captcha_on = settings.captcha.provider != "none"
     gated = CaptchaLayer(hot, lambda: app.state.runtime.core.captcha, faces, enabled=captcha_on)
-    origin = RequestOrigin(SecurityHeaders(gated))  # the user agent, for the audit log
-    limited: ASGIApp = RateLimitLayer(origin, settings, lambda: app.state.runtime.core.limiter, faces)
+    limited: ASGIApp = RateLimitLayer(SecurityHeaders(gated), settings, lambda: app.state.runtime.core.limiter, faces)
     if settings.server.metrics_enabled:  # off: not mounted, no per-request work at all
         hot_paths = [path for face in faces for path in (*face.hot_gets, *face.hot_posts)]
         limited = RequestMetrics(limited, app, hot_paths, lambda: app.state.runtime.core.db,

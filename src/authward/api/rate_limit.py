@@ -5,7 +5,8 @@ Each request is sorted into Nhost's buckets by its path (nhost-auth-notes.md §5
 (security/ratelimit.py). A refused request is answered 429 in the format of the face owning the path
 (`too-many-requests`; OAuth `temporarily_unavailable`), with `Retry-After` and `X-RateLimit-*` headers.
 The layer also resolves the client IP once (trusted proxies) and publishes it to the services
-(`security.client_ip.CLIENT_IP`). Hot reads (GET /user) pay for no limiter unless the global bucket is on.
+(`security.client_ip.CLIENT_IP`), and its user agent for the audit log (`services.audit.REQUEST_USER_AGENT`).
+Hot reads (GET /user) pay for no limiter unless the global bucket is on.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from authward.api.faces import Face, face_for_path
 from authward.errors import AuthError, ErrorCode
 from authward.security.client_ip import CLIENT_IP, parse_networks, resolve_client_ip
 from authward.security.ratelimit import RateLimiter, Verdict
+from authward.services.audit import REQUEST_USER_AGENT
 from authward.settings import RateLimitSettings, Settings
 
 EMAIL_PATHS = frozenset({
@@ -83,10 +85,16 @@ class RateLimitLayer:
             await self.app(scope, receive, send)
             return
         peer = scope.get("client")
-        forwarded = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-forwarded-for"] \
-            if self._networks else []
+        forwarded: list[str] = []
+        agent: str | None = None
+        for name, value in scope.get("headers", ()):  # one pass: the proxy chain and the user agent
+            if name == b"x-forwarded-for" and self._networks:
+                forwarded.append(value.decode("latin-1"))
+            elif name == b"user-agent" and agent is None:
+                agent = value.decode("latin-1")
         ip = resolve_client_ip(peer[0] if peer else None, forwarded, self._networks)
         token = CLIENT_IP.set(ip)
+        agent_token = REQUEST_USER_AGENT.set(agent)  # for the audit log (services/audit.py)
         try:
             if not self._settings.enabled:
                 await self.app(scope, receive, send)
@@ -108,6 +116,7 @@ class RateLimitLayer:
             assert shown is not None
             await self.app(scope, receive, _with_headers(send, shown))
         finally:
+            REQUEST_USER_AGENT.reset(agent_token)
             CLIENT_IP.reset(token)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, verdict: Verdict) -> None:

@@ -31,7 +31,7 @@ from authward.security.client_ip import CLIENT_IP
 from authward.storage.db import Database
 from authward.storage.models import AuditEvent
 
-# The user agent of the request being served (set by api/request_origin.py), beside CLIENT_IP.
+# The user agent of the request being served (set by api/rate_limit.py), beside CLIENT_IP.
 REQUEST_USER_AGENT: ContextVar[str | None] = ContextVar("authward_user_agent", default=None)
 USER_AGENT_MAX = 512
 

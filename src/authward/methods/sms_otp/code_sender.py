@@ -45,15 +45,15 @@ class SmsCodeSender:
     def phone(self, raw: str) -> str:
         return normalise_phone(raw, self._settings.sms.default_region)
 
-    async def check_rate(self, kind: TicketKind, phone: str) -> None:
-        """Count one SMS of `kind` to `phone` (as service.py `_check_send_rate` does for sign-in codes)."""
+    async def check_rate(self, purpose: str, phone: str) -> None:
+        """Count one SMS for `purpose` to `phone`: one per `otp_resend_interval`, `otp_max_per_hour` an hour."""
         sms = self._settings.sms
         if sms.otp_resend_interval and not await self._attempts.send_allowed(
-            phone, f"1/{sms.otp_resend_interval} seconds", f"{kind.value}-resend"
+            phone, f"1/{sms.otp_resend_interval} seconds", f"{purpose}-resend"
         ):
             raise AuthError(ErrorCode.TOO_MANY_REQUESTS, "A code was just sent to this number; wait before asking "
                                                          "for another")
-        if not await self._attempts.send_allowed(phone, f"{sms.otp_max_per_hour}/hour", f"{kind.value}-hourly"):
+        if not await self._attempts.send_allowed(phone, f"{sms.otp_max_per_hour}/hour", f"{purpose}-hourly"):
             raise AuthError(ErrorCode.TOO_MANY_REQUESTS, "Too many codes sent to this number; try again later")
 
     async def send(self, phone: str, locale: str) -> str:

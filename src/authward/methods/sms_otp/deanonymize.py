@@ -79,7 +79,7 @@ class SmsDeanonymization:
             holder = await users_repo.get_by_phone(session, phone)
             if holder is not None and holder.id != user.id:
                 raise AuthError(ErrorCode.USER_ALREADY_EXISTS)
-        await self._codes.check_rate(TicketKind.SMS_OTP, phone)
+        await self._codes.check_rate(TicketKind.SMS_OTP.value, phone)
         code = await self._codes.send(phone, staged.get("locale") or user.locale)
         async with self._db.write() as session:
             await self._codes.store(session, TicketKind.SMS_OTP, TicketOwner(user.id, phone), code,

@@ -42,7 +42,7 @@ class PhoneChangeService:
             user = await registered_user_for_change(session, user_id)
             if await taken_by_other(session, phone, user):
                 raise AuthError(ErrorCode.USER_ALREADY_EXISTS)
-        await self._codes.check_rate(KIND, phone)
+        await self._codes.check_rate(KIND.value, phone)
         code = await self._codes.send(phone, user.locale)
         async with self._db.write() as session:
             # A newer request replaces the older ones: only the newest number's newest code is live.

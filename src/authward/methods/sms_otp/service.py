@@ -13,19 +13,17 @@ number is live; each code allows `sms_otp_max_attempts` guesses, counted atomica
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.clock import Clock, utc_now
-from authward.delivery.sms import SmsDeliveryError, SmsMessage, SmsSender
+from authward.delivery.sms import SmsSender
 from authward.errors import AuthError, ErrorCode
+from authward.methods.sms_otp.code_sender import SmsCodeSender
 from authward.methods.sms_otp.deanonymize import finish_deanonymization, stages_deanonymization
 from authward.methods.sms_otp.phone import normalise_phone
-from authward.observability import metrics
-from authward.security.codes import new_code
 from authward.services import audit
 from authward.services.claims import ClientGrant
 from authward.services.email_accounts import options_from_payload, options_payload
@@ -40,8 +38,6 @@ from authward.storage.db import Database
 from authward.storage.models import User
 from authward.storage.repos import users as users_repo
 
-log = logging.getLogger("authward.sms")
-
 
 class SmsOtpService:
     def __init__(
@@ -55,6 +51,7 @@ class SmsOtpService:
         self._settings = settings
         self._clock = clock
         self._attempts = attempts  # the per-number send limits and known IPs
+        self._codes = SmsCodeSender(tickets, sender, settings, attempts, clock)  # limits and delivery of codes
 
     async def aclose(self) -> None:
         await self._sender.aclose()
@@ -104,30 +101,15 @@ class SmsOtpService:
         return user
 
     async def _check_send_rate(self, phone: str) -> None:
-        """One code per `otp_resend_interval`, `otp_max_per_hour` an hour, per number (known or not)."""
-        sms = self._settings.sms
-        if sms.otp_resend_interval and not await self._attempts.send_allowed(
-            phone, f"1/{sms.otp_resend_interval} seconds", "sms-resend"
-        ):
-            raise AuthError(ErrorCode.TOO_MANY_REQUESTS, "A code was just sent to this number; wait before asking "
-                                                         "for another")
-        if not await self._attempts.send_allowed(phone, f"{sms.otp_max_per_hour}/hour", "sms-hourly"):
-            raise AuthError(ErrorCode.TOO_MANY_REQUESTS, "Too many codes sent to this number; try again later")
+        """Per number, known or not: the sign-in codes' own buckets (`sms-resend`, `sms-hourly`)."""
+        await self._codes.check_rate("sms", phone)
 
     async def _send_code(self, phone: str, user: User | None, options: ProfileOptions) -> None:
         """Send first, then store: the code is issued in the unit of work that follows a delivered SMS.
 
         A code for an unknown number carries the validated sign-up options, not a user."""
-        code = new_code()
         locale = user.locale if user is not None else (options.locale or self._settings.users.default_locale)
-        message = SmsMessage(phone, self._settings.sms.message_template.format(code=code), code, locale)
-        try:
-            await self._sender.send(message)
-        except SmsDeliveryError as exc:
-            metrics.delivery("sms", "failed")
-            log.warning("SMS to %s not sent: %s", phone, exc)
-            raise AuthError(ErrorCode.CANNOT_SEND_SMS) from None
-        metrics.delivery("sms", "sent")
+        code = await self._codes.send(phone, locale)
         payload = None if user is not None else {"options": options_payload(options)}
         async with self._db.write() as session:
             await self._tickets.store_code(session, TicketKind.SMS_OTP, self._settings.sms.otp_expires_in,

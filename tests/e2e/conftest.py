@@ -71,7 +71,7 @@ def start_server(workdir: Path, database_url: str, **overrides: Any) -> LiveServ
         # Suites sign in many times from 127.0.0.1; the tests of the limits turn them on.
         "AUTHWARD_RATELIMIT_ENABLED": "false",
         # Dozens of servers share one PostgreSQL during a run (max_connections 100): a small pool each.
-        "AUTHWARD_DATABASE_POOL_SIZE": "2",
+        "AUTHWARD_DATABASE_POOL_SIZE": "4",
     }
     for name, value in overrides.items():
         if isinstance(value, bool):

@@ -187,18 +187,18 @@ class SessionService:
         """
         now = self._clock()
         try:
-            async with self._db.write_connection() as conn:
-                parent = await tokens_repo.claim_active(conn, hash_secret(token), client_id, now)
+            async with self._db.driver_write() as tx:
+                parent = await tokens_repo.claim_active(tx, hash_secret(token), client_id, now)
                 if parent is None:
                     raise _NotTheCommonCase
-                user = await users_repo.view_on(conn, parent.user_id)
+                user = await users_repo.view_on(tx, parent.user_id)
                 if user is None or self._policy.refusal(user) is not None:
                     raise _NotTheCommonCase
                 successor = self.successor_of(token)
                 child = self._successor_row(parent, successor, now, parent.scopes)
-                await tokens_repo.insert_row(conn, child)
+                await tokens_repo.insert_row(tx, child)
                 if user.last_seen is None or now - user.last_seen >= LAST_SEEN_RESOLUTION:
-                    await users_repo.touch_last_seen_on(conn, user.id, now)
+                    await users_repo.touch_last_seen_on(tx, user.id, now)
         except _NotTheCommonCase:
             return None
         return self._session(user, RefreshToken(**child), successor, now, access_ttl=access_ttl)

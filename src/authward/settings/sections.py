@@ -147,7 +147,7 @@ class ServerSettings(Section):
 class DatabaseSettings(Section):
     url: str = "sqlite:///./authward.db"
     # PostgreSQL: connections each server process keeps open (and as many again on demand)
-    pool_size: int = Field(default=10, ge=1, le=200)
+    pool_size: int = Field(default=20, ge=1, le=200)
 
     @field_validator("url")
     @classmethod

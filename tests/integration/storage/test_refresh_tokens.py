@@ -196,3 +196,59 @@ async def test_tokens_are_deleted_with_their_user(db: Database, make_user: MakeU
     async with db.read() as session:
         assert await tokens_repo.get_by_hash(session, mine.token_hash) is None
         assert await tokens_repo.get_by_hash(session, theirs.token_hash) is not None
+
+
+def _row_values(token: RefreshToken) -> dict[str, object]:
+    return {column.key: getattr(token, column.key) for column in RefreshToken.__table__.columns}
+
+
+async def test_claim_active_then_insert_commit_together(db: Database, make_user: MakeUser, now: datetime) -> None:
+    """The refresh fast path: the parent is claimed once, its successor stored, in one driver transaction."""
+    user = await make_user()
+    parent = new_refresh_token(user.id, expires_at=now + timedelta(days=1), family_expires_at=now + timedelta(days=2))
+    await add(db, parent)
+    child = new_refresh_token(user.id, family_id=parent.family_id, parent_id=parent.id, amr=["pwd"],
+                              expires_at=now + timedelta(days=1), family_expires_at=parent.family_expires_at)
+    async with db.driver_write() as tx:
+        claimed = await tokens_repo.claim_active(tx, parent.token_hash, None, now)
+        assert claimed is not None and claimed.id == parent.id and claimed.status == "rotated"
+        assert claimed.family_expires_at == parent.family_expires_at  # UTC datetimes survive the driver
+        await tokens_repo.insert_row(tx, _row_values(child))
+    async with db.driver_write() as tx:  # claimed already: a second claim finds nothing
+        assert await tokens_repo.claim_active(tx, parent.token_hash, None, now) is None
+    assert await statuses(db, parent, child) == ["rotated", "active"]
+    async with db.read() as session:
+        stored = await tokens_repo.get_by_hash(session, child.token_hash)
+    assert stored is not None and stored.amr == ["pwd"] and stored.parent_id == parent.id
+
+
+async def test_a_failed_driver_transaction_leaves_nothing(db: Database, make_user: MakeUser, now: datetime) -> None:
+    user = await make_user()
+    parent = new_refresh_token(user.id, expires_at=now + timedelta(days=1), family_expires_at=now + timedelta(days=2))
+    await add(db, parent)
+    child = new_refresh_token(user.id, family_id=parent.family_id, expires_at=now + timedelta(days=1),
+                              family_expires_at=parent.family_expires_at)
+    with pytest.raises(RuntimeError):
+        async with db.driver_write() as tx:
+            assert await tokens_repo.claim_active(tx, parent.token_hash, None, now) is not None
+            await tokens_repo.insert_row(tx, _row_values(child))
+            raise RuntimeError("the request fails after its writes")
+    assert await statuses(db, parent) == ["active"]
+    async with db.read() as session:
+        assert await tokens_repo.get_by_hash(session, child.token_hash) is None
+    async with db.driver_write() as tx:  # the connection is usable again (no transaction left open)
+        assert await tokens_repo.claim_active(tx, parent.token_hash, None, now) is not None
+
+
+async def test_claim_active_refuses_another_owner_and_an_expired_token(
+    db: Database, make_user: MakeUser, now: datetime
+) -> None:
+    user = await make_user()
+    expired = new_refresh_token(user.id, expires_at=now - timedelta(seconds=1), family_expires_at=now + timedelta(days=2))
+    first_party = new_refresh_token(user.id, expires_at=now + timedelta(days=1),
+                                    family_expires_at=now + timedelta(days=2))
+    await add(db, expired, first_party)
+    async with db.driver_write() as tx:
+        assert await tokens_repo.claim_active(tx, expired.token_hash, None, now) is None
+        assert await tokens_repo.claim_active(tx, first_party.token_hash, "some-client", now) is None
+    assert await statuses(db, expired, first_party) == ["active", "active"]

@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, bindparam, delete, func, insert, literal_column, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, insert, literal_column, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.storage.db import DriverTransaction
 from authward.storage.models import RefreshToken
 
 _TABLE = cast(Table, RefreshToken.__table__)
@@ -81,25 +82,23 @@ def _lock_key(family_id: uuid.UUID) -> int:
     return low - (1 << 64) if low >= (1 << 63) else low
 
 
-async def claim_active(
-    conn: AsyncConnection, token_hash: str, client_id: str | None, now: datetime
-) -> Row[Any] | None:
+async def claim_active(tx: DriverTransaction, token_hash: str, client_id: str | None, now: datetime) -> Any:
     """Mark the live token `token_hash` of `client_id` rotated and return its row: one conditional UPDATE.
 
     None when no active, unexpired token of that owner has this hash (a reuse, a revoked or unknown
     token: the caller's slower path tells which). On PostgreSQL the family's lock (`lock_family`) is
     taken first, in the statement that finds the token.
     """
-    if conn.dialect.name == "postgresql":
-        if (await conn.execute(_LOCK_FAMILY_OF_HASH, {"token_hash": token_hash})).first() is None:
+    if tx.is_postgresql:
+        if await tx.first(_LOCK_FAMILY_OF_HASH, {"token_hash": token_hash}) is None:
             return None
     statement = _CLAIM_FIRST_PARTY if client_id is None else _CLAIM_OF_CLIENT
-    params = {"b_hash": token_hash, "b_now": now, "b_client": client_id}
-    return (await conn.execute(statement, params)).first()
+    return await tx.first(statement, {"b_hash": token_hash, "b_now": now, "b_client": client_id})
 
 
-async def insert_row(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(_INSERT, values)
+async def insert_row(tx: DriverTransaction, values: dict[str, Any]) -> None:
+    """Insert a token given every column's value."""
+    await tx.run(_INSERT, values, columns=True)
 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> int:

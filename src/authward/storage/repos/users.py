@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, String, Table, bindparam, cast, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from authward.storage.db import Database
+from authward.storage.db import Database, DriverTransaction
 from authward.storage.models import User
 
 # Every column, labelled with its attribute name, so a row reads like a User (`row.user_metadata`).
@@ -28,9 +28,9 @@ async def get_view(db: Database, user_id: uuid.UUID) -> Any:
     return await db.fetch_one(_VIEW, {"user_id": user_id})
 
 
-async def view_on(conn: AsyncConnection, user_id: uuid.UUID) -> Any:
-    """`get_view` inside a Core unit of work (`Database.write_connection`)."""
-    return (await conn.execute(_VIEW, {"user_id": user_id})).first()
+async def view_on(tx: DriverTransaction, user_id: uuid.UUID) -> Any:
+    """`get_view` inside a driver transaction (`Database.driver_write`)."""
+    return await tx.first(_VIEW, {"user_id": user_id})
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
@@ -65,8 +65,8 @@ _USERS: Table = User.__table__  # type: ignore[assignment]
 _TOUCH = update(_USERS).where(_USERS.c.id == bindparam("b_id")).values(last_seen=bindparam("b_now"))
 
 
-async def touch_last_seen_on(conn: AsyncConnection, user_id: uuid.UUID, now: datetime) -> None:
-    await conn.execute(_TOUCH, {"b_id": user_id, "b_now": now})
+async def touch_last_seen_on(tx: DriverTransaction, user_id: uuid.UUID, now: datetime) -> None:
+    await tx.run(_TOUCH, {"b_id": user_id, "b_now": now})
 
 
 async def get_by_phone(session: AsyncSession, phone_number: str) -> User | None:

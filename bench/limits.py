@@ -1,6 +1,7 @@
 """The limits each route is measured against, on the core the server runs on (`taskset -c 0`).
 
     python bench/limits.py jwt ES256          JWT signs/s with the server's algorithm
+    python bench/limits.py jwt-verify ES256   JWT signature verifications/s (PyJWT, the SDK verifier's limit)
     python bench/limits.py argon2 2 19456 1   argon2id hashes/s with the server's parameters
     python bench/limits.py verifier URL TOKEN the SDK's local TokenVerifier: verifications/s
 
@@ -40,6 +41,29 @@ def jwt_signs(algorithm: str) -> float:
     return rate(lambda: jwt.encode(claims, key, algorithm=algorithm, headers={"kid": "k"}))  # type: ignore[arg-type]
 
 
+def _claims_and_key(algorithm: str) -> tuple[dict[str, object], object]:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    keys = {"RS256": lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
+            "EdDSA": ed25519.Ed25519PrivateKey.generate}
+    claims = {"sub": str(uuid.uuid4()), "iss": "http://127.0.0.1", "iat": 1, "exp": 2, "amr": ["pwd"],
+              "https://hasura.io/jwt/claims": {"x-hasura-user-id": str(uuid.uuid4()),
+                                               "x-hasura-default-role": "user",
+                                               "x-hasura-allowed-roles": ["user", "me"]}}
+    return claims, keys[algorithm]()
+
+
+def jwt_verifications(algorithm: str) -> float:
+    """Signature checks/s of one token with its public key (no expiry check: the claims are static)."""
+    import jwt
+
+    claims, key = _claims_and_key(algorithm)
+    token = jwt.encode(claims, key, algorithm=algorithm)  # type: ignore[arg-type]
+    public = key.public_key()  # type: ignore[attr-defined]
+    return rate(lambda: jwt.decode(token, public, algorithms=[algorithm], options={"verify_exp": False}))
+
+
 def argon2_hashes(time_cost: int, memory_kib: int, parallelism: int) -> float:
     from argon2 import PasswordHasher, Type
 
@@ -59,6 +83,8 @@ if __name__ == "__main__":
     kind, *args = sys.argv[1:]
     if kind == "jwt":
         value = jwt_signs(args[0])
+    elif kind == "jwt-verify":
+        value = jwt_verifications(args[0])
     elif kind == "argon2":
         value = argon2_hashes(int(args[0]), int(args[1]), int(args[2]))
     else:

@@ -11,32 +11,19 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
-
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.options_to_json_dict import options_to_json_dict
-from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
-    AuthenticatorSelectionCriteria,
-    AuthenticatorTransport,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
+from typing import TYPE_CHECKING, Any
 
 from authward.errors import AuthError, ErrorCode
 from authward.methods.webauthn.keys import MAX_CREDENTIAL_ID_CHARS, b64url, from_b64url
 from authward.settings import WebAuthnSettings, WebAuthnUserVerification
 
-log = logging.getLogger("authward.webauthn")
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
-_TRANSPORTS = {t.value for t in AuthenticatorTransport}
+# py_webauthn is imported by the ceremonies that use it, not with this module: its package pulls in
+# pyOpenSSL, cbor2 and pyasn1 (~15 MiB resident per worker), which a server without passkeys never needs.
+
+log = logging.getLogger("authward.webauthn")
 
 
 def refused(reason: str) -> AuthError:
@@ -114,6 +101,15 @@ class RelyingParty:
 
     def registration_options(self, challenge: bytes, handle: bytes, name: str, display_name: str,
                              exclude: list[Descriptor]) -> dict[str, Any]:
+        from webauthn import generate_registration_options
+        from webauthn.helpers.options_to_json_dict import options_to_json_dict
+        from webauthn.helpers.structs import (
+            AttestationConveyancePreference,
+            AuthenticatorSelectionCriteria,
+            ResidentKeyRequirement,
+            UserVerificationRequirement,
+        )
+
         assert self._settings.rp_name is not None
         options = generate_registration_options(
             rp_id=self._rp_id(), rp_name=self._settings.rp_name, user_id=handle, user_name=name,
@@ -130,6 +126,10 @@ class RelyingParty:
         return options_to_json_dict(options)
 
     def authentication_options(self, challenge: bytes, allow: list[Descriptor]) -> dict[str, Any]:
+        from webauthn import generate_authentication_options
+        from webauthn.helpers.options_to_json_dict import options_to_json_dict
+        from webauthn.helpers.structs import UserVerificationRequirement
+
         options = generate_authentication_options(
             rp_id=self._rp_id(), challenge=challenge, timeout=self._settings.timeout,
             allow_credentials=[_descriptor(d) for d in allow],
@@ -138,6 +138,9 @@ class RelyingParty:
         return options_to_json_dict(options)
 
     def verify_registration(self, credential: dict[str, Any], challenge: bytes) -> NewKey:
+        from webauthn import verify_registration_response
+        from webauthn.helpers.exceptions import WebAuthnException
+
         try:
             verified = verify_registration_response(
                 credential=credential, expected_challenge=challenge, expected_rp_id=self._rp_id(),
@@ -161,6 +164,9 @@ class RelyingParty:
         The sign counter is checked by the caller against the stored one (keys.counter_went_backwards),
         after the signature: only a correctly signed assertion tells of a cloned authenticator.
         """
+        from webauthn import verify_authentication_response
+        from webauthn.helpers.exceptions import WebAuthnException
+
         try:
             verified = verify_authentication_response(
                 credential=credential, expected_challenge=challenge, expected_rp_id=self._rp_id(),
@@ -178,5 +184,8 @@ def _text(value: object) -> str:
 
 
 def _descriptor(descriptor: Descriptor) -> PublicKeyCredentialDescriptor:
-    transports = [AuthenticatorTransport(t) for t in descriptor.transports if t in _TRANSPORTS]
+    from webauthn.helpers.structs import AuthenticatorTransport, PublicKeyCredentialDescriptor
+
+    known = {t.value for t in AuthenticatorTransport}
+    transports = [AuthenticatorTransport(t) for t in descriptor.transports if t in known]
     return PublicKeyCredentialDescriptor(id=descriptor.credential_id, transports=transports or None)

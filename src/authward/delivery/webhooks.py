@@ -84,12 +84,14 @@ class WebhookDispatcher:
             messages = await webhooks_repo.unfanned_messages(session, BATCH * 4)
             endpoints = await webhooks_repo.endpoints(session)
             deliveries: list[WebhookDelivery] = []
+            unwanted: list[uuid.UUID] = []
             for message in messages:
                 wanted = [self._delivery(message, endpoint) for endpoint in endpoints if wants(endpoint, message.event)]
                 if not wanted:  # no endpoint wants it: nothing to keep
-                    await webhooks_repo.drop_unfanned(session, message.id)
+                    unwanted.append(message.id)
                 elif await webhooks_repo.claim_fan_out(session, message.id):
                     deliveries += wanted
+            await webhooks_repo.drop_unfanned(session, unwanted)
             await webhooks_repo.add_deliveries(session, deliveries)
         return len(messages)
 

@@ -46,9 +46,12 @@ async def claim_fan_out(session: AsyncSession, message_id: uuid.UUID) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def drop_unfanned(session: AsyncSession, message_id: uuid.UUID) -> None:
-    await session.execute(
-        delete(WebhookMessage).where(WebhookMessage.id == message_id, WebhookMessage.fanned_out.is_(False)))
+async def drop_unfanned(session: AsyncSession, message_ids: Sequence[uuid.UUID]) -> None:
+    """Delete messages no endpoint wants, in one statement (every audited event queues one)."""
+    if message_ids:
+        await session.execute(
+            delete(WebhookMessage).where(WebhookMessage.id.in_(message_ids), WebhookMessage.fanned_out.is_(False))
+            .execution_options(synchronize_session=False))
 
 
 async def add_deliveries(session: AsyncSession, deliveries: Sequence[WebhookDelivery]) -> None:

@@ -9,7 +9,7 @@ import warnings
 from starlette.types import ASGIApp
 
 from authward.app import create_asgi
-from authward.memory import keep_large_blocks_unmapped
+from authward.memory import freeze_startup_objects, keep_large_blocks_unmapped
 from authward.observability import logs
 from authward.settings import load_settings
 
@@ -27,4 +27,6 @@ def create_from_env() -> ASGIApp:
         for warning in caught:
             if issubclass(warning.category, UserWarning):
                 log.warning("%s", warning.message)
-    return create_asgi(settings)
+    app = create_asgi(settings)
+    freeze_startup_objects()
+    return app

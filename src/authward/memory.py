@@ -1,4 +1,4 @@
-"""Give freed password-hash memory back to the system (glibc), so a worker stays near its idle size.
+"""A worker's memory: freed password-hash memory goes back to the system, startup objects leave the GC's sight.
 
 Each argon2id hash takes `hash_memory_kib` (19 MiB by default) from malloc. glibc serves such blocks
 with mmap and returns them on free, but the first free raises its mmap threshold to the block's size
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import logging
 
 log = logging.getLogger("authward")
@@ -32,3 +33,15 @@ def keep_large_blocks_unmapped() -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+
+
+def freeze_startup_objects() -> None:
+    """Move everything alive after startup (modules, the app, routes, settings, models) out of the GC's
+    generations, so that a full collection walks only what requests allocated since.
+
+    A worker holds ~170,000 objects after startup and a full collection walked them all: 80-250 ms with
+    the event loop stopped, a latency spike whenever one ran under load. They live as long as the
+    process anyway. (Python's documented `gc.freeze`, as Instagram's and gunicorn's servers use it.)
+    """
+    gc.collect()
+    gc.freeze()

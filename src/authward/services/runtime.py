@@ -32,7 +32,7 @@ class Job:
 
 
 async def _refresh_keys(core: Core) -> int:
-    await core.keys.refresh_if_stale()  # another process may have rotated the keys
+    await core.keys.reload()  # another process may have rotated the keys: this job's period bounds the wait
     return 0
 
 

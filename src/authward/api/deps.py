@@ -9,7 +9,8 @@ from fastapi import Request
 
 from authward.errors import AuthError, ErrorCode
 from authward.observability import logs
-from authward.security.jwt import InvalidToken
+from authward.security.jwt import InvalidToken, RevokedToken
+from authward.security.revocations import DISABLED
 from authward.services.core import Core
 from authward.services.runtime import Runtime
 
@@ -61,6 +62,8 @@ async def claims_from_header(core: Core, header: str | None) -> dict[str, Any] |
         return None
     try:
         claims = await core.codec.decode(token)
+    except RevokedToken as exc:  # the answer a read of the user row would give
+        raise AuthError(ErrorCode.DISABLED_USER if exc.reason == DISABLED else ErrorCode.UNAUTHENTICATED) from exc
     except InvalidToken as exc:
         raise AuthError(ErrorCode.UNAUTHENTICATED, "Invalid or expired access token") from exc
     logs.note_user(claims.get("sub"))

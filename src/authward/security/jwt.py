@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import jwt
 
+from authward.security.revocations import Revocations
+
 # Tokens are verified by the server that signed them (or its peers): little skew to allow for.
 LEEWAY_SECONDS = 5
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub"]
@@ -24,6 +26,14 @@ VERIFIED_CACHE_SIZE = 10_000
 
 class InvalidToken(Exception):
     """The token is malformed, forged, expired, or not ours."""
+
+
+class RevokedToken(InvalidToken):
+    """A valid token of a user shut out since (`reason`: revocations.DISABLED or DELETED)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the user was {reason} after this token was issued")
+        self.reason = reason
 
 
 class SigningKeyView(Protocol):
@@ -47,8 +57,10 @@ class KeySource(Protocol):
 
 
 class AccessTokenCodec:
-    def __init__(self, ring: KeySource, issuer: str, accept: Callable[[dict[str, Any]], bool]) -> None:
+    def __init__(self, ring: KeySource, issuer: str, accept: Callable[[dict[str, Any]], bool],
+                 revocations: Revocations | None = None) -> None:
         self._ring = ring
+        self._revocations = revocations or Revocations(None)
         self._issuer = issuer
         self._accept = accept
         self._options: Any = {"require": REQUIRED_CLAIMS, "verify_aud": False}
@@ -79,6 +91,7 @@ class AccessTokenCodec:
         A token verified before is answered from memory until its `exp`: the cache is keyed by the
         whole token, signature included, so it can only ever return what a full check returned.
         Keys are never withdrawn before every token they signed has expired (see KeyRing.rotate).
+        A disabled user's tokens are refused from the moment this process hears of it (revocations.py).
         """
         claims = self._verified.get(token)
         if claims is not None and not claims["exp"] + LEEWAY_SECONDS > time.time():
@@ -89,6 +102,8 @@ class AccessTokenCodec:
             if len(self._verified) >= VERIFIED_CACHE_SIZE:
                 self._verified.clear()
             self._verified[token] = claims
+        if (reason := self._revocations.refusal(claims)) is not None:
+            raise RevokedToken(reason)
         if not (accept or self._accept)(claims):
             raise InvalidToken("not an access token")
         if audience is not None and not _names_audience(claims.get("aud"), audience):

@@ -22,6 +22,7 @@ from authward.security.jwt import AccessTokenCodec
 from authward.security.passwords import PasswordHasher
 from authward.security.ratelimit import RateLimiter, build_storage
 from authward.security.redirects import RedirectPolicy
+from authward.security.revocations import Revocations
 from authward.security.secretbox import SecretBox, load_or_create_secret_key
 from authward.services.claims import AccessClaims, HasuraClaims
 from authward.services.elevation import ElevationRule
@@ -51,6 +52,7 @@ class Core:
     box: SecretBox
     keys: KeyRing
     codec: AccessTokenCodec
+    revocations: Revocations  # disabled users' access tokens, refused on every instance (with Redis)
     claims: AccessClaims
     hasher: PasswordHasher
     sessions: SessionService
@@ -82,6 +84,7 @@ class Core:
         await self.breached.aclose()
         await self.captcha.aclose()
         await self.sms_sender.aclose()
+        await self.revocations.aclose()
         await self.db.dispose()
 
 
@@ -94,7 +97,8 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
     tokens = settings.tokens
     keys = KeyRing(db, box, tokens.jwt_algorithm.value, tokens.access_token_expires_in, tokens.key_cache_seconds, clock)
     hasura = HasuraClaims(settings.tokens.jwt_claims_namespace)  # the Nhost face's default claim set
-    codec = AccessTokenCodec(keys, settings.issuer, accept=hasura.is_user_token)
+    revocations = Revocations(settings.redis.url, settings.ratelimit.key_prefix, clock=lambda: clock().timestamp())
+    codec = AccessTokenCodec(keys, settings.issuer, accept=hasura.is_user_token, revocations=revocations)
     hasher = PasswordHasher(
         settings.passwords.hash_time_cost, settings.passwords.hash_memory_kib, settings.passwords.hash_parallelism
     )
@@ -117,7 +121,8 @@ def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
     mail = TicketMail(tickets, composer, postman, attempts.may_send)
     sign_in = SignInCompletion(sessions, tickets, policy, clock)
     return Core(
-        settings=settings, clock=clock, db=db, box=box, keys=keys, codec=codec, claims=claims, hasher=hasher,
+        settings=settings, clock=clock, db=db, box=box, keys=keys, codec=codec, revocations=revocations,
+        claims=claims, hasher=hasher,
         sessions=sessions, tickets=tickets, sign_in=sign_in, exchange_codes=ExchangeCodes(db, tickets, sign_in, clock),
         elevation=ElevationRule(settings, clock), redirects=redirects, background=background, postman=postman,
         mail=mail, email_verification=EmailVerificationService(db, mail, redirects, background, settings),

@@ -1,8 +1,11 @@
 """Signing keys: generation, rotation, and an in-memory key ring for the hot paths.
 
 The ring caches parsed key objects and the serialised JWKS, so signing, verifying and serving
-the JWKS do no database work per request; it reloads every `key_cache_seconds` and on an
-unknown `kid` (a key rotated by another process).
+the JWKS do no database work per request; it reloads every `key_cache_seconds` (a maintenance job)
+and on an unknown `kid` (a key rotated by another process). So after a rotation on one instance,
+every other one verifies the new key's tokens at once (at most one reload a second on a miss), and
+serves the new JWKS and signs with the new key within `key_cache_seconds`. Meanwhile it may still
+sign with the old key: a retired key stays in the JWKS that much longer (`_retired_expiry`).
 """
 
 from __future__ import annotations
@@ -98,7 +101,6 @@ class KeyRing:
         self._keys: dict[str, LoadedKey] = {}
         self._signing: LoadedKey | None = None
         self._jwks_body = b'{"keys":[]}'
-        self._loaded_at = 0.0
         self._last_miss_reload = 0.0
 
     # -- lifecycle
@@ -122,7 +124,8 @@ class KeyRing:
         return key.kid
 
     def _retired_expiry(self) -> Any:
-        return self._clock() + timedelta(seconds=self._access_token_ttl) + RETIRE_GRACE
+        """Other instances sign with the old key until their next reload: its tokens outlive it by that much."""
+        return self._clock() + timedelta(seconds=self._access_token_ttl + self._cache_seconds) + RETIRE_GRACE
 
     async def reload(self) -> None:
         async with self._db.read() as session:
@@ -144,11 +147,6 @@ class KeyRing:
         self._jwks_body = json.dumps(
             {"keys": [row.public_jwk for row in rows]}, separators=(",", ":")
         ).encode()
-        self._loaded_at = time.monotonic()
-
-    async def refresh_if_stale(self) -> None:
-        if time.monotonic() - self._loaded_at > self._cache_seconds:
-            await self.reload()
 
     # -- hot paths
     @property

@@ -32,7 +32,7 @@ class Job:
 
 
 async def _refresh_keys(core: Core) -> int:
-    await core.keys.refresh_if_stale()  # another process may have rotated the keys
+    await core.keys.reload()  # another process may have rotated the keys: this job's period bounds the wait
     return 0
 
 
@@ -56,7 +56,7 @@ async def _prune_tickets(core: Core) -> int:
 def core_jobs(core: Core) -> list[Job]:
     settings = core.settings
     mail_every = min(max(settings.email.retry_base_seconds, 1.0), 30.0)
-    return [
+    jobs = [
         Job("signing keys", lambda: _refresh_keys(core), float(settings.tokens.key_cache_seconds)),
         Job("expired refresh tokens", core.sessions.prune_expired),
         Job("outbox", lambda: _deliver_mail(core), mail_every),
@@ -65,6 +65,9 @@ def core_jobs(core: Core) -> list[Job]:
         Job("webhooks", core.webhooks.run_once, settings.webhooks.poll_seconds),
         Job("webhook history", core.webhooks.prune),
     ]
+    if core.revocations.shared:  # each call waits on the Redis stream itself: run again at once
+        jobs.append(Job("revocations", core.revocations.follow, 0.0))
+    return jobs
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,12 @@
 
 Every change runs in one unit of work with its audit row, which names the acting admin (`actor`).
 Disabling a user revokes every refresh token and PAT in the same transaction, so the account is shut at
-once: sign-in, refresh and every route that loads the user answer `disabled-user` (access tokens already
-issued stay valid signatures until they expire, but no route that reads the user honours them; see
-docs/admin.md). Deleting a user cascades to its sessions, tickets, credentials, PATs, provider links and
-consents (foreign keys with ON DELETE CASCADE; SQLite enforces them, see storage/db.py).
-"""
+once: sign-in, refresh and every route that loads the user answer `disabled-user`. Access tokens already
+issued stay valid signatures until they expire, but no route that reads the user honours them, and the
+stateless token checks refuse them too: at once on this instance, on every instance with Redis (see
+security/revocations.py, docs/admin.md and docs/production.md). Deleting a user cascades to its sessions,
+tickets, credentials, PATs, provider links and consents (foreign keys with ON DELETE CASCADE; SQLite
+enforces them, see storage/db.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from authward.clock import Clock, as_utc, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.security.passwords import PasswordHasher
 from authward.security.redirects import RedirectPolicy
+from authward.security.revocations import DELETED, Revocations
 from authward.services import audit
 from authward.services.admin.actor import Actor
 from authward.services.core import Core
@@ -124,8 +126,10 @@ def parse_user_id(raw: str | uuid.UUID) -> uuid.UUID:
 
 class UserAdmin:
     def __init__(self, db: Database, hasher: PasswordHasher, mail: TicketMail, redirects: RedirectPolicy,
-                 settings: Settings, clock: Clock = utc_now, invitations: InvitationService | None = None) -> None:
+                 settings: Settings, clock: Clock = utc_now, invitations: InvitationService | None = None,
+                 revocations: Revocations | None = None) -> None:
         self._db = db
+        self._revocations = revocations
         self.invitations = invitations or InvitationService(db, hasher, mail, settings, clock)
         self._hasher = hasher
         self._mail = mail
@@ -242,6 +246,11 @@ class UserAdmin:
                              sessions_revoked=sessions, pats_revoked=pats)
             else:
                 audit.record(session, "admin.user_enabled", now, user.id, actor=actor.label)
+        if self._revocations is not None:  # after the commit: the token checks that read no user row
+            if disabled:
+                await self._revocations.revoke_user(user.id)
+            else:
+                await self._revocations.restore_user(user.id)
         return user
 
     async def delete(self, user_id: str | uuid.UUID, actor: Actor) -> None:
@@ -252,6 +261,8 @@ class UserAdmin:
             await users_repo.delete_one(session, uid)
             audit.record(session, "admin.user_deleted", self._clock(), uid, actor=actor.label,
                          email=user.email)
+        if self._revocations is not None:
+            await self._revocations.revoke_user(uid, DELETED)
 
     async def revoke_sessions(self, user_id: str | uuid.UUID, actor: Actor) -> int:
         async with self._db.write() as session:
@@ -317,4 +328,5 @@ async def _shut_credentials(session: AsyncSession, user_id: uuid.UUID, now: date
 
 def build_user_admin(core: Core) -> UserAdmin:
     """The service from a running server's core (the admin face) or the CLI's (`authward users`)."""
-    return UserAdmin(core.db, core.hasher, core.mail, core.redirects, core.settings, core.clock)
+    return UserAdmin(core.db, core.hasher, core.mail, core.redirects, core.settings, core.clock,
+                     revocations=core.revocations)

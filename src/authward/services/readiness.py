@@ -1,10 +1,10 @@
 """Readiness: may this process take traffic? (`GET /readyz`; liveness is `/healthz`.)
 
-Ready means every dependency a request needs answers now: the database a trivial query, Redis a PING
-(when AUTHWARD_REDIS_URL is set), and the database's schema is the one this code migrates to, or a newer
-release's (migrations only add during a release, so an older instance keeps serving while the new one
-rolls out: docs/production.md). A load balancer or Kubernetes takes an instance out of rotation while it
-is not ready, rather than restarting it.
+Ready means every dependency a request needs answers now: the database a trivial query, the read replica
+too (when AUTHWARD_DATABASE_REPLICA_URL is set), Redis a PING (when AUTHWARD_REDIS_URL is set), and the
+database's schema is the one this code migrates to, or a newer release's (migrations only add during a
+release, so an older instance keeps serving while the new one rolls out: docs/production.md). A load
+balancer or Kubernetes takes an instance out of rotation while it is not ready, rather than restarting it.
 """
 
 from __future__ import annotations
@@ -67,6 +67,12 @@ async def check(core: Core) -> Readiness:
         checks["database"] = OK
     except Exception as exc:  # unreachable, or no schema at all
         checks["database"] = f"failed: {type(exc).__name__}"
+    replica = core.db.replica_engine
+    if replica is not None:
+        try:  # a replica behind this code's schema would fail the reads sent to it: not ready either
+            checks["replica"] = _schema(await _revision(replica), "replica")
+        except Exception as exc:
+            checks["replica"] = f"failed: {type(exc).__name__}"
     if core.settings.redis.url:
         checks["redis"] = OK if await core.limiter.store_answers() else "failed: no answer to PING"
     if checks["database"] == OK:

@@ -51,3 +51,16 @@ async def test_a_database_without_the_schema_makes_the_instance_unready(client):
     assert response.status_code == 503
     assert response.json()["checks"]["database"].startswith("failed")
     assert response.json()["checks"]["migrations"] == "failed: database unreachable"  # no revision to compare
+
+
+async def test_a_schema_ahead_of_the_code_keeps_the_instance_ready(client):
+    """A newer release migrated first (expand/contract): this older code keeps serving during the rollout."""
+    async with client.core.db.write() as session:
+        await session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    try:
+        response = await client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json()["checks"]["migrations"] == "ok"
+    finally:
+        async with client.core.db.write() as session:
+            await session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": code_head_revision()})

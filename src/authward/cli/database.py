@@ -148,9 +148,10 @@ def require_database(url: str, *, upgrade: bool = False) -> None:
     """The server's database must already exist (with its schema): say so and create nothing otherwise.
 
     `upgrade`: apply pending migrations (commands that write, as `clients`); else a schema behind this version
-    is refused with a hint to run `authward migrate`.
+    is refused with a hint to run `authward migrate`. A schema ahead of it (a newer release migrated it) is
+    used as it is: migrations only add during a release (docs/production.md).
     """
-    from authward.storage.migrate import head_revision, schema_revision, sqlite_file
+    from authward.storage.migrate import head_revision, known_revisions, schema_revision, sqlite_file
     from authward.storage.migrate import upgrade as apply_migrations
 
     shown = masked_url(url)
@@ -164,7 +165,7 @@ def require_database(url: str, *, upgrade: bool = False) -> None:
         if revision is None:
             fail(f"the database {shown} has no authward tables", f"Is it the server's database? {how}.")
         head = head_revision()
-        if revision != head:
+        if revision != head and revision in known_revisions():
             if upgrade:
                 apply_migrations(url)
             else:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,9 @@ from authward.cli.common import ConfigOption, err
 from authward.cli.common import load_cli_settings as _settings
 from authward.cli.database import database_errors, require_database
 from authward.settings import Settings, masked_settings
+
+if TYPE_CHECKING:
+    from authward.storage.migrate import MigrationRun
 
 keys_app = typer.Typer(help="Manage JWT signing keys.", no_args_is_help=True)
 
@@ -39,8 +42,24 @@ def _prepare(settings: Settings, *, create: bool = True) -> None:
 
     with database_errors(settings.database.url):
         if create:
-            upgrade(settings.database.url)
+            _report(upgrade(settings.database.url, on_wait=_waiting), quiet=True)
         asyncio.run(_keys())
+
+
+def _waiting() -> None:
+    err.print("another process is migrating the database: waiting for it to finish", highlight=False)
+
+
+def _report(run: MigrationRun, *, quiet: bool = False) -> None:
+    """Say what `upgrade` did; `quiet`: only what is worth a line in a server's log."""
+    if run.newer:
+        err.print(f"note: the database is at revision {run.before}, from a newer authward; left as it is "
+                  "(an older version keeps serving during an upgrade: docs/production.md)",
+                  soft_wrap=True, highlight=False)
+    elif run.applied:
+        err.print(f"database migrated from {run.before or '(empty)'} to {run.after}", highlight=False)
+    elif not quiet:
+        err.print("database is up to date", highlight=False)
 
 
 def _workers_note(settings: Settings) -> None:
@@ -90,8 +109,8 @@ def migrate(config: ConfigOption = None) -> None:
     from authward.storage.migrate import upgrade
 
     with database_errors(settings.database.url):
-        upgrade(settings.database.url)
-    err.print("database is up to date")
+        run = upgrade(settings.database.url, on_wait=_waiting)
+    _report(run)
 
 
 def config_cmd(config: ConfigOption = None) -> None:

@@ -118,16 +118,19 @@ def new_user(
     )
 
 
-async def load_active_user(db: Database, user_id: str) -> User:
+async def load_active_user(db: Database, user_id: str, *, profile_only: bool = False) -> User:
     """The user behind a verified access token, refusing deleted and disabled accounts.
 
     A read-only view with User's attribute names (not an ORM instance): this is the hot read path.
+    `profile_only`: no password hash, and read from the replica when there is one (GET /user: a profile a
+    moment old is harmless; a check that guards a change is not, so everything else reads the primary).
     """
     try:
         uid = uuid.UUID(user_id)
     except ValueError as exc:
         raise AuthError(ErrorCode.UNAUTHENTICATED) from exc
-    user: User | None = await users_repo.get_view(db, uid)
+    read = users_repo.get_profile if profile_only else users_repo.get_view
+    user: User | None = await read(db, uid)
     if user is None:
         raise AuthError(ErrorCode.UNAUTHENTICATED)
     if user.disabled:

@@ -146,8 +146,10 @@ class ServerSettings(Section):
 
 class DatabaseSettings(Section):
     url: str = "sqlite:///./authward.db"
-    # PostgreSQL: connections each server process keeps open (and as many again on demand)
+    # PostgreSQL: the most connections each server process holds (opened as needed, then kept)
     pool_size: int = Field(default=20, ge=1, le=200)
+    # PostgreSQL: a read replica for the reads where a stale answer is harmless (GET /user), never for secrets
+    replica_url: str | None = None
 
     @field_validator("url")
     @classmethod
@@ -155,6 +157,22 @@ class DatabaseSettings(Section):
         if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("must start with sqlite:// or postgresql://")
         return value
+
+    @field_validator("replica_url")
+    @classmethod
+    def _replica_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (a read replica of the PostgreSQL primary)")
+        return value
+
+    @model_validator(mode="after")
+    def _replica_of_postgresql(self) -> DatabaseSettings:
+        if self.replica_url is not None and self.is_sqlite:
+            raise ValueError("AUTHWARD_DATABASE_REPLICA_URL needs PostgreSQL as AUTHWARD_DATABASE_URL: "
+                             "SQLite has no replicas (unset it)")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -60,9 +60,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """One engine, two kinds of unit of work: `read()` and `write()`."""
+    """One engine, two kinds of unit of work: `read()` and `write()`.
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20) -> None:
+    `replica_url` (PostgreSQL): a second engine, on a read replica, for the reads that say a stale answer is
+    harmless (`fetch_one(..., stale_ok=True)`); every other read and every write stays on the primary.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20, replica_url: str | None = None) -> None:
         self.url = url
         async_url = async_database_url(url)
         self.is_sqlite = async_url.startswith("sqlite")
@@ -74,6 +78,11 @@ class Database:
             # probe included): GET /user on PostgreSQL fell from ~1,400/s to ~650/s at 16 clients
             kwargs.update(pool_size=pool_size, max_overflow=0, pool_pre_ping=False)
         self.engine = create_async_engine(async_url, **kwargs)
+        self.replica_engine: AsyncEngine | None = None
+        if replica_url is not None:
+            if self.is_sqlite or async_database_url(replica_url).startswith("sqlite"):
+                raise ValueError("a read replica needs PostgreSQL, for the primary and the replica")
+            self.replica_engine = create_async_engine(async_database_url(replica_url), **kwargs)
         write_engine = self.engine
         self.sync_engine = None
         self._write_engine = write_engine
@@ -152,15 +161,21 @@ class Database:
             async with driver.transaction():  # type: ignore[union-attr]
                 yield DriverTransaction(self, driver, asynchronous=True)
 
-    async def fetch_one(self, statement: Executable, params: dict[str, Any]) -> Row[Any] | None:
+    async def fetch_one(
+        self, statement: Executable, params: dict[str, Any], *, stale_ok: bool = False
+    ) -> Row[Any] | None:
         """One row of a Core statement, for the hot read paths (GET /user).
 
         On SQLite a primary-key read takes microseconds, so it runs on the event loop over one
         long-lived stdlib connection, as a statement compiled once (storage/prepared.py). WAL mode
         means readers never wait for writers. PostgreSQL stays asynchronous.
+
+        `stale_ok`: the answer may lag the primary, so it is read from the replica when there is one.
+        Never for a secret (a hash, a token, a code) nor a read that decides a write.
         """
+        engine = self.replica_engine if stale_ok and self.replica_engine is not None else self.engine
         if not isinstance(statement, Select):
-            async with self.engine.connect() as conn:
+            async with engine.connect() as conn:
                 return (await conn.execute(statement, params)).first()
         prepared = self.prepared(statement)
         row: Row[Any] | None
@@ -171,13 +186,15 @@ class Database:
             driver = self._quick_connection.connection.driver_connection
             row = prepared.first(driver, params)  # type: ignore[arg-type]
             return row
-        async with self.engine.connect() as conn:
+        async with engine.connect() as conn:
             raw = await conn.get_raw_connection()
             row = await prepared.first_async(raw.driver_connection, params)
             return row
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.replica_engine is not None:
+            await self.replica_engine.dispose()
         for connection in (self._quick_connection, self._hot_writer):
             if connection is not None:
                 connection.close()

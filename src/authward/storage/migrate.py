@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class MigrationRun:
+    """What one `upgrade` found and left: the revisions before and after (None: no schema yet)."""
+
+    before: str | None
+    after: str | None
+    newer: bool = False  # the database is at a revision this code does not know: a newer release's
+    waited: bool = False  # another process held the migration lock first
+
+    @property
+    def applied(self) -> bool:
+        return self.before != self.after
 
 
 def alembic_config(database_url: str) -> Config:
@@ -17,9 +33,24 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the schema to `revision`. Runs its own event loop: call from sync code or a thread."""
-    command.upgrade(alembic_config(database_url), revision)
+def upgrade(database_url: str, revision: str = "head", on_wait: Callable[[], None] | None = None) -> MigrationRun:
+    """Bring the schema to `revision`, holding the migration lock (storage/migration_lock.py).
+
+    `on_wait` is called when another process is migrating and this one waits for it. Runs its own event
+    loop: call from sync code or a thread.
+    """
+    config = alembic_config(database_url)
+    waited: list[bool] = []
+
+    def waiting() -> None:
+        waited.append(True)
+        if on_wait is not None:
+            on_wait()
+
+    config.attributes["on_wait"] = waiting
+    command.upgrade(config, revision)
+    run: MigrationRun = config.attributes["run"]
+    return MigrationRun(run.before, run.after, newer=run.newer, waited=bool(waited))
 
 
 def head_revision() -> str:
@@ -29,6 +60,13 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
     assert head is not None
     return head
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision of this version of authward: a database at any other was migrated by a newer release."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(script.revision for script in ScriptDirectory.from_config(alembic_config("")).walk_revisions())
 
 
 def sqlite_file(database_url: str) -> Path | None:

@@ -83,5 +83,5 @@ async def user_response(core: Core, authorization: str | None) -> Response:
     claims = await claims_from_header(core, authorization)
     if claims is None:
         raise AuthError(ErrorCode.UNAUTHENTICATED)
-    user = await load_active_user(core.db, claims["sub"])
+    user = await load_active_user(core.db, claims["sub"], profile_only=True)
     return json_response(user_json(user))

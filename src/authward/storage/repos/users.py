@@ -17,6 +17,10 @@ from authward.storage.models import User
 _VIEW = select(
     *[User.__table__.c[attr.columns[0].name].label(attr.key) for attr in User.__mapper__.column_attrs]
 ).where(User.__table__.c.id == bindparam("user_id"))
+# The same without the secret (the password hash): the profile GET /user answers, which may come from a replica.
+_PROFILE = select(*[column for column in _VIEW.selected_columns if column.key != "password_hash"]).where(
+    User.__table__.c.id == bindparam("user_id")
+)
 
 
 async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -26,6 +30,19 @@ async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 async def get_view(db: Database, user_id: uuid.UUID) -> Any:
     """A read-only row of the user (attribute names as on User), or None: the hot path's read."""
     return await db.fetch_one(_VIEW, {"user_id": user_id})
+
+
+async def get_profile(db: Database, user_id: uuid.UUID) -> Any:
+    """`get_view` without the password hash, from the read replica when there is one (it may lag the primary).
+
+    A user the replica does not have yet (signed up a moment ago) is read on the primary: only a profile may
+    be a moment old, never a user missing.
+    """
+    params = {"user_id": user_id}
+    row = await db.fetch_one(_PROFILE, params, stale_ok=True)
+    if row is None and db.replica_engine is not None:
+        row = await db.fetch_one(_PROFILE, params)
+    return row
 
 
 async def view_on(tx: DriverTransaction, user_id: uuid.UUID) -> Any:

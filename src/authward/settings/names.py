@@ -34,6 +34,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "dev_mode": ("server", "dev_mode"),
     "database_url": ("database", "url"),
     "database_pool_size": ("database", "pool_size"),
+    "database_sqlite_synchronous": ("database", "sqlite_synchronous"),
     "access_token_expires_in": ("tokens", "access_token_expires_in"),
     "refresh_token_expires_in": ("tokens", "refresh_token_expires_in"),
     "refresh_token_absolute_lifetime": ("tokens", "refresh_token_absolute_lifetime"),

@@ -144,10 +144,18 @@ class ServerSettings(Section):
         return "public_url" not in self.model_fields_set
 
 
+class SqliteSynchronous(StrEnum):
+    FULL = "full"
+    NORMAL = "normal"
+
+
 class DatabaseSettings(Section):
     url: str = "sqlite:///./authward.db"
     # PostgreSQL: connections each server process keeps open (and as many again on demand)
     pool_size: int = Field(default=10, ge=1, le=200)
+    # SQLite: full syncs every commit to disk before it is answered; normal trades the last commits before a
+    # power loss for fewer syncs (storage/db.py)
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
 
     @field_validator("url")
     @classmethod

@@ -162,6 +162,8 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "captcha_siteverify_url": ("captcha", "siteverify_url"),
     "captcha_timeout_seconds": ("captcha", "timeout_seconds"),
     "captcha_min_score": ("captcha", "min_score"),
+    "captcha_site_key": ("captcha", "site_key"),
+    "captcha_widget_script_url": ("captcha", "widget_script_url"),
 }
 FLAT_NAME_AT = {location: flat for flat, location in FLAT_NAMES.items()}  # (section, key) -> flat name
 

@@ -19,6 +19,7 @@ from authward.api.faces import Face
 from authward.api.hot import HotRoutes
 from authward.api.limits import BodySizeLimit
 from authward.api.metrics import RequestMetrics
+from authward.api.openapi_links import install_links
 from authward.api.prefix import StripV1Prefix
 from authward.api.rate_limit import RateLimitLayer
 from authward.api.request_log import RequestLog
@@ -66,6 +67,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
         for method in methods:
             for router in method.routers.get(face.name, ()):
                 app.include_router(router)
+    install_links(app)
     return app
 
 

@@ -439,3 +439,18 @@ def test_the_comparison_catches_a_difference(ours: dict[str, Any], reference: di
     assert ("SignInEmailPasswordRequest", "required") in found
     found = {(w, k) for w, k, _ in operation_differences(broken, reference, "POST", "/token")}
     assert ("refreshToken", "operationId") in found
+
+
+def test_links_join_operations_the_document_has(ours: dict[str, Any]) -> None:
+    """The OpenAPI links (api/openapi_links.py) that clients and schemathesis' state machine follow."""
+    ids = {op["operationId"] for _, _, op in operations(ours)}
+    links = {(op["operationId"], name): link for _, _, op in operations(ours)
+             for name, link in op["responses"].get("200", {}).get("links", {}).items()}
+    assert all(link["operationId"] in ids for link in links.values())
+    assert links[("signUpEmailPassword", "RefreshToken")]["requestBody"] == {
+        "refreshToken": "$response.body#/session/refreshToken"}
+    assert links[("refreshToken", "GetUser")]["parameters"] == {
+        "header.Authorization": "Bearer {$response.body#/accessToken}"}
+    assert links[("createPAT", "SignInPAT")]["requestBody"] == {
+        "personalAccessToken": "$response.body#/personalAccessToken"}
+    assert links[("adminCreateUser", "AdminGetUser")]["parameters"] == {"path.user_id": "$response.body#/id"}

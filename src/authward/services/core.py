@@ -90,7 +90,8 @@ class Core:
 
 def build_core(settings: Settings, clock: Clock = utc_now) -> Core:
     db = Database(settings.database.url, pool_size=settings.database.pool_size,
-                  replica_url=settings.database.replica_url)
+                  replica_url=settings.database.replica_url,
+                  sqlite_synchronous=settings.database.sqlite_synchronous.value.upper())
     secret = load_or_create_secret_key(
         settings.server.secret_key.get_secret_value() if settings.server.secret_key else None, settings.server.data_dir
     )

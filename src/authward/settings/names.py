@@ -35,6 +35,7 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "database_url": ("database", "url"),
     "database_pool_size": ("database", "pool_size"),
     "database_replica_url": ("database", "replica_url"),
+    "database_sqlite_synchronous": ("database", "sqlite_synchronous"),
     "access_token_expires_in": ("tokens", "access_token_expires_in"),
     "refresh_token_expires_in": ("tokens", "refresh_token_expires_in"),
     "refresh_token_absolute_lifetime": ("tokens", "refresh_token_absolute_lifetime"),
@@ -162,6 +163,8 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "captcha_siteverify_url": ("captcha", "siteverify_url"),
     "captcha_timeout_seconds": ("captcha", "timeout_seconds"),
     "captcha_min_score": ("captcha", "min_score"),
+    "captcha_site_key": ("captcha", "site_key"),
+    "captcha_widget_script_url": ("captcha", "widget_script_url"),
 }
 FLAT_NAME_AT = {location: flat for flat, location in FLAT_NAMES.items()}  # (section, key) -> flat name
 

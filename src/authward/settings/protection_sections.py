@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from authward.settings.section_base import CsvList, Section
+from authward.settings.section_base import CsvList, Section, http_url
 
 _RATE = r"^\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?$"
 
@@ -101,6 +101,13 @@ class CaptchaSettings(Section):
     siteverify_url: str | None = None  # unset: the provider's own
     timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     min_score: float = Field(default=0.0, ge=0, le=1)  # reCAPTCHA v3: refuse answers scored below
+    site_key: str | None = Field(default=None, min_length=1, max_length=256)  # the hosted pages' widget
+    widget_script_url: str | None = None  # unset: the provider's own (api/pages/captcha_widget.py)
+
+    @field_validator("widget_script_url")
+    @classmethod
+    def _script_url(cls, value: str | None) -> str | None:
+        return None if value is None else http_url(value)
 
     @model_validator(mode="after")
     def _secret_when_on(self) -> CaptchaSettings:

@@ -144,12 +144,20 @@ class ServerSettings(Section):
         return "public_url" not in self.model_fields_set
 
 
+class SqliteSynchronous(StrEnum):
+    FULL = "full"
+    NORMAL = "normal"
+
+
 class DatabaseSettings(Section):
     url: str = "sqlite:///./authward.db"
     # PostgreSQL: the most connections each server process holds (opened as needed, then kept)
     pool_size: int = Field(default=20, ge=1, le=200)
     # PostgreSQL: a read replica for the reads where a stale answer is harmless (GET /user), never for secrets
     replica_url: str | None = None
+    # SQLite: full syncs every commit to disk before it is answered; normal trades the last commits before a
+    # power loss for fewer syncs (storage/db.py)
+    sqlite_synchronous: SqliteSynchronous = SqliteSynchronous.FULL
 
     @field_validator("url")
     @classmethod

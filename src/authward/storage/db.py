@@ -32,16 +32,26 @@ def async_database_url(url: str) -> str:
     raise ValueError(f"unsupported database URL scheme: {parsed.drivername}")
 
 
-def _sqlite_pragmas(dbapi_connection: Any) -> None:
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def _sqlite_pragmas(dbapi_connection: Any, synchronous: str = "FULL") -> None:
+    """WAL, a busy timeout, foreign keys, and how a commit reaches the disk.
+
+    `synchronous=FULL` syncs the WAL at every commit, so an answered write survives a power loss or an OS
+    crash; `NORMAL` syncs only at checkpoints: still safe from a killed process, but the last commits before
+    a power loss may roll back (SQLite's WAL documentation) -- an acknowledged sign-up gone, a rotated
+    refresh token live again. FULL is the default (AUTHWARD_DATABASE_SQLITE_SYNCHRONOUS).
+    """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     """WAL, a busy timeout, foreign keys, and explicit BEGIN so writers take the lock up front.
 
     pysqlite's own transaction handling would start writes as DEFERRED and fail with
@@ -51,7 +61,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
-        _sqlite_pragmas(dbapi_connection)
+        _sqlite_pragmas(dbapi_connection, synchronous)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -66,7 +76,10 @@ class Database:
     harmless (`fetch_one(..., stale_ok=True)`); every other read and every write stays on the primary.
     """
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20, replica_url: str | None = None) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 20, replica_url: str | None = None,
+                 sqlite_synchronous: str = "FULL") -> None:
+        if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
         self.url = url
         async_url = async_database_url(url)
         self.is_sqlite = async_url.startswith("sqlite")
@@ -90,10 +103,10 @@ class Database:
         self._prepared: dict[tuple[Executable, tuple[str, ...] | None], PreparedStatement] = {}
         self._hot_writer: Connection | None = None
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, sqlite_synchronous)
             write_engine = self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
             self.sync_engine = create_engine(str(make_url(url).set(drivername="sqlite")))
-            event.listen(self.sync_engine, "connect", lambda conn, _record: _sqlite_pragmas(conn))
+            event.listen(self.sync_engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, sqlite_synchronous))
         # SQLite has one writer at a time. Writers of this process queue here, in order, instead of
         # polling the database lock in SQLite's busy handler (sleeps of up to 100 ms each: the cause of
         # refresh p99s over a second with sixteen clients). Other processes still meet busy_timeout.

@@ -43,6 +43,7 @@ _FORM_ERRORS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_TICKET: "mfa_expired",
     ErrorCode.OTP_TOO_MANY_ATTEMPTS: "mfa_expired",
     ErrorCode.TOO_MANY_REQUESTS: "too_many_body",
+    ErrorCode.INVALID_CAPTCHA: "captcha_failed",
 }
 
 

@@ -6,10 +6,13 @@ follows a POST (to the client's redirect URI), which would break the flow.
 
 With passkeys on (AUTHWARD_WEBAUTHN_ENABLED), the login and account pages are the exception: they load
 our one script (/pages/webauthn.js: `script-src 'self'`, no inline script) which calls our routes
-(`connect-src 'self'`). Every other page stays script-free.
+(`connect-src 'self'`). With a captcha provider and site key, the sign-up page allows the provider's widget
+(its script and frame sources: api/pages/captcha_widget.py). Every other page stays script-free.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 from starlette.responses import Response
 
@@ -32,6 +35,19 @@ def allow_own_script(response: Response) -> Response:
     """The CSP of a page that runs /pages/webauthn.js (the login and account pages, passkeys on)."""
     response.headers["content-security-policy"] = PASSKEY_PAGE_POLICY
     return response
+
+
+def with_sources(policy: str, sources: Mapping[str, Sequence[str]]) -> str:
+    """`policy` with more sources for some directives; a directive it lacks follows `default-src`."""
+    named: dict[str, str] = {}
+    for part in policy.split(";"):
+        name, _, value = part.strip().partition(" ")
+        named[name] = value
+    order = list(named)
+    order[1:1] = [name for name in sources if name not in named]
+    for name, extra in sources.items():
+        named[name] = " ".join([named[name], *extra] if name in named else extra)
+    return "; ".join(f"{name} {named[name]}" for name in order)
 
 
 def secure(response: Response) -> Response:

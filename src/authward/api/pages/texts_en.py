@@ -45,6 +45,7 @@ EN: dict[str, str] = {
     "password_pwned": "This password appeared in a data breach. Choose another one.",
     "invalid_email": "Enter a valid email address.",
     "invalid_input": "Check what you entered and try again.",
+    "captcha_failed": "The captcha could not be verified. Complete it again, then submit the form.",
     "signup_disabled": "Sign-up is closed on this server.",
     "check_email_title": "Check your email",
     "check_email_body": "We sent a link to {email}. Open it to verify your address, then sign in.",

@@ -48,6 +48,7 @@ FR: dict[str, str] = {
     "password_pwned": "Ce mot de passe figure dans une fuite de données. Choisissez-en un autre.",
     "invalid_email": "Saisissez une adresse e-mail valide.",
     "invalid_input": "Vérifiez votre saisie et réessayez.",
+    "captcha_failed": "Le captcha n'a pas pu être vérifié. Refaites-le, puis envoyez le formulaire.",
     "signup_disabled": "Les inscriptions sont fermées sur ce serveur.",
     "check_email_title": "Consultez vos e-mails",
     "check_email_body": "Nous avons envoyé un lien à {email}. Ouvrez-le pour vérifier votre adresse, puis "

@@ -4,6 +4,7 @@
     python bench/limits.py jwt-verify ES256   JWT signature verifications/s (PyJWT, the SDK verifier's limit)
     python bench/limits.py argon2 2 19456 1   argon2id hashes/s with the server's parameters
     python bench/limits.py verifier URL TOKEN the SDK's local TokenVerifier: verifications/s
+    python bench/limits.py sqlite-commits DIR SQLite write transactions/s in DIR with synchronous=FULL
 
 Each prints one JSON number: operations per second over about two seconds of work.
 """
@@ -64,6 +65,31 @@ def jwt_verifications(algorithm: str) -> float:
     return rate(lambda: jwt.decode(token, public, algorithms=[algorithm], options={"verify_exp": False}))
 
 
+def sqlite_commits(directory: str) -> float:
+    """One-row write transactions/s on this disk, WAL and synchronous=FULL as the server's default: each
+    commit waits for the disk to sync, the ceiling of any SQLite write route."""
+    import os
+    import sqlite3
+
+    path = os.path.join(directory, "commits-limit.db")
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, body TEXT)")
+
+        def commit() -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t (body) VALUES (?)", ("x" * 200,))
+            conn.execute("COMMIT")
+        return rate(commit)
+    finally:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+
+
 def argon2_hashes(time_cost: int, memory_kib: int, parallelism: int) -> float:
     from argon2 import PasswordHasher, Type
 
@@ -85,6 +111,8 @@ if __name__ == "__main__":
         value = jwt_signs(args[0])
     elif kind == "jwt-verify":
         value = jwt_verifications(args[0])
+    elif kind == "sqlite-commits":
+        value = sqlite_commits(args[0])
     elif kind == "argon2":
         value = argon2_hashes(int(args[0]), int(args[1]), int(args[2]))
     else:

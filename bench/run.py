@@ -9,7 +9,7 @@ and written to bench/results/latest.json (and a dated copy). Figures, never test
 Environment: BENCH_DURATION (8s per route), BENCH_USERS (1000 loaded in bulk; 1000000 for the scale
 run), BENCH_ROUTES (comma-separated subset of user, verify, refresh, client, signin, signup, sdk),
 BENCH_BACKENDS (sqlite,postgres), BENCH_POSTGRES_URL (an admin URL; a database is created and
-dropped), BENCH_WORKERS (1), BENCH_JWT_ALGORITHM (ES256).
+dropped), BENCH_WORKERS (1), BENCH_JWT_ALGORITHM (ES256), BENCH_SQLITE_SYNCHRONOUS (full, the default; normal).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgres").split(",")
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 ALGORITHM = os.environ.get("BENCH_JWT_ALGORITHM", "ES256")
+SQLITE_SYNCHRONOUS = os.environ.get("BENCH_SQLITE_SYNCHRONOUS", "full")  # the server's default; "normal" to compare
 HASH_PARAMS = ("2", "19456", "1")  # the server's defaults: time cost, memory KiB, parallelism
 PASSWORD = "correct horse battery staple"
 PINNED = shutil.which("taskset") is not None
@@ -170,6 +171,7 @@ class Server:
             # the limits stay on (their cost is part of each request) but out of the way of one client IP
             AUTHWARD_RATELIMIT_PASSWORD_SIGNIN=huge, AUTHWARD_RATELIMIT_SIGNUP=huge, AUTHWARD_RATELIMIT_REFRESH=huge,
             AUTHWARD_RATELIMIT_OAUTH_TOKEN=huge, AUTHWARD_RATELIMIT_SIGNIN=huge,
+            AUTHWARD_DATABASE_SQLITE_SYNCHRONOUS=SQLITE_SYNCHRONOUS,
         )
         self.workdir = workdir
         self.proc: subprocess.Popen[bytes] | None = None
@@ -324,6 +326,11 @@ def main() -> None:
           f"and {limits['jwt_verify']:,.0f} verifies/s, "
           f"argon2id (t={HASH_PARAMS[0]}, m={HASH_PARAMS[1]} KiB, p={HASH_PARAMS[2]}) {limits['argon2']:,.1f} hashes/s")
     results: dict[str, Any] = {"limits": limits, "workers": WORKERS, "algorithm": ALGORITHM, "duration": DURATION}
+    if "sqlite" in BACKENDS:
+        with tempfile.TemporaryDirectory() as tmp:
+            limits["sqlite_commits"] = measure_limit("sqlite-commits", tmp)
+        print(f"SQLite write transactions on this disk (WAL, synchronous=FULL, the default): "
+              f"{limits['sqlite_commits']:,.0f}/s: the ceiling of every SQLite write route")
     for backend in BACKENDS:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)

@@ -7,7 +7,6 @@ on the copy then accepts the same passwords, refresh tokens, TOTP secret, PAT an
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sqlite3
@@ -26,7 +25,7 @@ import pytest
 from authward.client import AuthClient
 from authward.storage.models import Base
 from tests.e2e.conftest import AUTHWARD_BIN, LiveServer, free_port, start_server
-from tests.support import IN_CI, create_postgres_database, drop_postgres_database, postgres_available
+from tests.e2e.migration_support import postgres_database
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -36,13 +35,7 @@ CALLBACK = "http://127.0.0.1:9/callback"
 
 @pytest.fixture
 def target() -> Iterator[str]:
-    if not asyncio.run(postgres_available()):
-        if IN_CI:
-            raise RuntimeError("CI=true but PostgreSQL is not reachable")
-        pytest.skip("PostgreSQL not reachable (runs in CI)")
-    url = asyncio.run(create_postgres_database())
-    yield url
-    asyncio.run(drop_postgres_database(url))
+    yield from postgres_database()
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

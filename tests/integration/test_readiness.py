@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from sqlalchemy import text
 
 from authward.services.readiness import code_head_revision
 from tests.integration.test_rate_limits import redis_url
 
 __all__ = ["redis_url"]
+
+
+@asynccontextmanager
+async def schema_marked_at(client: Any, revision: str) -> AsyncIterator[None]:
+    """The database claims `revision` for the block, then the code's head again."""
+    async with client.core.db.write() as session:
+        await session.execute(text("UPDATE alembic_version SET version_num = :rev"), {"rev": revision})
+    try:
+        yield
+    finally:
+        async with client.core.db.write() as session:
+            await session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": code_head_revision()})
 
 
 async def test_ready_when_database_answers_and_schema_is_current(client):
@@ -33,15 +49,10 @@ async def test_unreachable_redis_makes_the_instance_unready(make_client):
 
 
 async def test_a_schema_behind_the_code_makes_the_instance_unready(client):
-    async with client.core.db.write() as session:
-        await session.execute(text("UPDATE alembic_version SET version_num = '0001'"))
-    try:
+    async with schema_marked_at(client, "0001"):
         response = await client.get("/readyz")
         assert response.status_code == 503
         assert response.json()["checks"]["migrations"] == f"failed: database at 0001, code at {code_head_revision()}"
-    finally:
-        async with client.core.db.write() as session:
-            await session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": code_head_revision()})
 
 
 async def test_a_database_without_the_schema_makes_the_instance_unready(client):
@@ -55,12 +66,7 @@ async def test_a_database_without_the_schema_makes_the_instance_unready(client):
 
 async def test_a_schema_ahead_of_the_code_keeps_the_instance_ready(client):
     """A newer release migrated first (expand/contract): this older code keeps serving during the rollout."""
-    async with client.core.db.write() as session:
-        await session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-    try:
+    async with schema_marked_at(client, "9999"):
         response = await client.get("/readyz")
         assert response.status_code == 200
         assert response.json()["checks"]["migrations"] == "ok"
-    finally:
-        async with client.core.db.write() as session:
-            await session.execute(text("UPDATE alembic_version SET version_num = :head"), {"head": code_head_revision()})

@@ -220,22 +220,21 @@ class DriverTransaction:
     """Statements of one `Database.driver_write()` transaction, run as prepared statements."""
 
     def __init__(self, db: Database, driver: Any, *, asynchronous: bool) -> None:
-        self.is_postgresql = asynchronous
+        self.is_postgresql = asynchronous  # asyncpg's connection; SQLite's stdlib one is synchronous
         self._db = db
         self._driver = driver
-        self._asynchronous = asynchronous
 
     async def first(self, statement: Executable, params: dict[str, Any]) -> Any:
         """The first row of a SELECT or a DML ... RETURNING, or None."""
         prepared = self._db.prepared(statement)
-        if self._asynchronous:
+        if self.is_postgresql:
             return await prepared.first_async(self._driver, params)
         return prepared.first(self._driver, params)
 
     async def run(self, statement: Executable, params: dict[str, Any], *, columns: bool = False) -> None:
         """Execute a statement that returns nothing; `columns`: an INSERT of exactly the keys of `params`."""
         prepared = self._db.prepared(statement, tuple(params) if columns else None)
-        if self._asynchronous:
+        if self.is_postgresql:
             await prepared.run_async(self._driver, params)
         else:
             prepared.run(self._driver, params)

@@ -1,4 +1,4 @@
-"""The in-memory rate-limit store: `limits`' own moving window, with its expiry sweep on one thread."""
+"""The in-memory rate-limit store: `limits`' own moving window, swept inline at most once a second."""
 
 from __future__ import annotations
 
@@ -25,22 +25,29 @@ async def test_the_moving_window_still_counts_and_refuses() -> None:
 
 async def test_hits_spaced_out_start_no_thread() -> None:
     """The stock store started a Timer thread at nearly every hit more than 10 ms after the last one."""
-    limiter = RateLimiter(SweptMemoryStorage())
-    await limiter.hit("100/minute", "warm")
     started = threading.active_count()
+    limiter = RateLimiter(SweptMemoryStorage())
     for n in range(5):
         await asyncio.sleep(0.02)
         await limiter.hit("100/minute", "spaced", str(n))
     assert threading.active_count() <= started
 
 
-def test_the_sweep_frees_expired_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stores_leave_no_thread_behind() -> None:
+    """Every runtime builds a store: a thread per store outlived the runtime (thousands in a test run)."""
+    started = threading.active_count()
+    for _ in range(20):
+        asyncio.run(RateLimiter(SweptMemoryStorage()).hit("5/second", "k"))
+    time.sleep(0.1)  # the stock constructor's own one-shot 10 ms timer ends
+    assert threading.active_count() <= started
+
+
+def test_the_sweep_frees_expired_windows_once_due(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SweptMemoryStorage, "SWEEP_SECONDS", 0.05)
     store = SweptMemoryStorage()
     limiter = RateLimiter(store)
     asyncio.run(limiter.hit("5/second", "short", "k"))
-    assert any(store.events.values())  # the window's entries are held...
-    deadline = time.monotonic() + 5
-    while any(store.events.values()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(store.events.values())  # ...and let go once they left the window
+    time.sleep(1.1)  # the entry leaves its one-second window
+    assert any(store.events.values())  # nothing swept between hits...
+    asyncio.run(limiter.hit("5/second", "other", "k"))  # ...the next hit finds the sweep due
+    assert [key for key, entries in store.events.items() if entries] == ["LIMITER/authward/other/k/5/1/second"]

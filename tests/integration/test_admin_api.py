@@ -209,6 +209,9 @@ async def test_delete_cascades(make_client):
     assert event.user_id == uid and event.data["email"] == "ada@example.com"
     assert_error(await client.delete(f"/admin/users/{uid}", headers=ADMIN), 404, "not-found")
     assert_error(await client.get("/v1/user", headers=bearer(session)), 401, "unauthenticated-user")
+    # the stateless check, which reads no user row, refuses the deleted user's token too
+    assert_error(await client.post("/v1/token/verify", json={"token": session["accessToken"]}), 401,
+                 "unauthenticated-user")
 
 
 async def test_sessions_revoke_and_remove_mfa(make_client):

@@ -76,6 +76,8 @@ async def test_delete_needs_a_recent_authentication(make_client):
     assert_error(await client.delete("/v1/user"), 401, "unauthenticated-user")
     async with client.core.db.read() as s:
         assert await s.scalar(select(func.count()).select_from(User)) == 1
+    # a refused deletion records no cutoff: the token still verifies
+    assert (await client.post("/v1/token/verify", json={"token": session["accessToken"]})).status_code == 200
 
 
 async def test_delete_removes_everything_and_mails_a_confirmation(mail_client, mail_sink):
@@ -92,8 +94,13 @@ async def test_delete_removes_everything_and_mails_a_confirmation(mail_client, m
                            updated_at=client.core.clock()))
         s.add(Credential(user_id=uid, type="webauthn", identifier="k", data={}, created_at=client.core.clock()))
 
+    verified = await client.post("/v1/token/verify", json={"token": session["accessToken"]})
+    assert verified.status_code == 200  # remembered by the verified-token cache...
     deleted = await client.delete("/v1/user", headers=bearer(session))
     assert deleted.status_code == 200 and deleted.json() == "OK"
+    # ...and refused once the account is gone: the check reads no user row, the deletion's cutoff refuses it
+    assert_error(await client.post("/v1/token/verify", json={"token": session["accessToken"]}), 401,
+                 "unauthenticated-user")
     mail = await mail_sink.wait_for("ada@example.com", count=3)
     assert mail.subject == "Your account was deleted"
     async with client.core.db.read() as s:

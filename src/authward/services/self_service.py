@@ -3,6 +3,8 @@
 Deleting (`DELETE /user`, behind the elevation rule of services/elevation.py) removes the user row, and
 with it, by ON DELETE CASCADE, every session, ticket, credential (TOTP, recovery codes, security keys), PAT,
 provider link and consent; a confirmation mail is queued in the same unit of work and goes after the commit.
+Like every deletion it goes through services/user_removal.py, so the user's access tokens still in flight
+are refused at once (`/token/verify` too), on every instance with Redis.
 The audit trail stays (it names the user by id only) until AUTHWARD_AUDIT_RETENTION_DAYS prunes it.
 
 The export (`GET /user/export`) gathers the profile, live sessions, linked providers, security keys, PATs
@@ -21,8 +23,10 @@ from sqlalchemy import select
 from authward.clock import Clock, utc_now
 from authward.delivery.templates import Template
 from authward.errors import AuthError, ErrorCode
+from authward.security.revocations import Revocations
 from authward.services import audit
 from authward.services.ticket_mail import TicketMail, recipient_of
+from authward.services.user_removal import deleting_user
 from authward.storage.db import Database
 from authward.storage.models import AuditEvent, Credential, PersonalAccessToken, ProviderLink, RefreshToken, User
 from authward.storage.repos import personal_access_tokens as pats_repo
@@ -51,8 +55,10 @@ def _uid(user_id: str) -> uuid.UUID:
 
 
 class SelfService:
-    def __init__(self, db: Database, mail: TicketMail, clock: Clock = utc_now) -> None:
+    def __init__(self, db: Database, mail: TicketMail, clock: Clock = utc_now,
+                 revocations: Revocations | None = None) -> None:
         self._db = db
+        self._revocations = revocations
         self._mail = mail
         self._clock = clock
 
@@ -60,17 +66,13 @@ class SelfService:
         """Delete the signed-in user and everything of theirs; mail them a confirmation."""
         uid = _uid(user_id)
         message_id = None
-        async with self._db.write() as session:
-            user = await users_repo.get_for_update(session, uid)
-            if user is None:
-                raise AuthError(ErrorCode.UNAUTHENTICATED)
+        async with deleting_user(self._db, self._revocations, uid, AuthError(ErrorCode.UNAUTHENTICATED)) as (
+                session, user):
             if user.disabled:
                 raise AuthError(ErrorCode.DISABLED_USER)
             if user.email is not None:
                 email = self._mail.composer.plain_email(recipient_of(user), Template.ACCOUNT_DELETED)
                 message_id = await self._mail.postman.stage(session, email)
-            await tokens_repo.revoke_all_for_user(session, uid)  # the family locks first, as everywhere
-            await users_repo.delete_one(session, uid)
             audit.record(session, "user.deleted_self", self._clock(), uid)
         await self._mail.dispatch(message_id)
 

@@ -58,7 +58,7 @@ def export_json(export: AccountExport, now: Any) -> dict[str, Any]:
 @router.delete("/user", operation_id="deleteUser", response_model=OKResponse, responses=ERRORS)
 async def delete_user(claims: dict[str, Any] = Depends(require_elevated), core: Core = Depends(get_core)) -> Response:
     """Delete the signed-in account and everything of it (a recent authentication or an elevated token)."""
-    await SelfService(core.db, core.mail, core.clock).delete_account(claims["sub"])
+    await SelfService(core.db, core.mail, core.clock, core.revocations).delete_account(claims["sub"])
     return ok_response()
 
 

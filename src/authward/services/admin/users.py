@@ -23,7 +23,7 @@ from authward.clock import Clock, as_utc, utc_now
 from authward.errors import AuthError, ErrorCode
 from authward.security.passwords import PasswordHasher
 from authward.security.redirects import RedirectPolicy
-from authward.security.revocations import DELETED, Revocations
+from authward.security.revocations import Revocations
 from authward.services import audit
 from authward.services.admin.actor import Actor
 from authward.services.core import Core
@@ -33,6 +33,7 @@ from authward.services.recovery_codes import CREDENTIAL_TYPE as RECOVERY_CREDENT
 from authward.services.sign_in_policy import MFA_TYPE_TOTP
 from authward.services.ticket_mail import TicketMail, recipient_of
 from authward.services.tickets import TicketKind, TicketOwner
+from authward.services.user_removal import deleting_user
 from authward.services.users import (
     ProfileOptions,
     new_user,
@@ -53,6 +54,8 @@ from authward.storage.repos.users import UserFilter
 TOTP_CREDENTIAL = "totp"  # methods/totp/verifier.py's credential type (a method's, named here to remove it)
 MAX_PAGE = 500
 
+
+_NO_SUCH_USER = AuthError(ErrorCode.NOT_FOUND, "No such user")
 
 @dataclass
 class NewUser:
@@ -255,14 +258,9 @@ class UserAdmin:
 
     async def delete(self, user_id: str | uuid.UUID, actor: Actor) -> None:
         uid = parse_user_id(user_id)
-        async with self._db.write() as session:
-            user = await self._locked(session, uid)
-            await tokens_repo.revoke_all_for_user(session, uid)  # takes the family locks before the rows go
-            await users_repo.delete_one(session, uid)
+        async with deleting_user(self._db, self._revocations, uid, _NO_SUCH_USER) as (session, user):
             audit.record(session, "admin.user_deleted", self._clock(), uid, actor=actor.label,
                          email=user.email)
-        if self._revocations is not None:
-            await self._revocations.revoke_user(uid, DELETED)
 
     async def revoke_sessions(self, user_id: str | uuid.UUID, actor: Actor) -> int:
         async with self._db.write() as session:
@@ -310,13 +308,13 @@ class UserAdmin:
     async def _existing(self, session: AsyncSession, user_id: uuid.UUID) -> User:
         user = await users_repo.get(session, user_id)
         if user is None:
-            raise AuthError(ErrorCode.NOT_FOUND, "No such user")
+            raise _NO_SUCH_USER
         return user
 
     async def _locked(self, session: AsyncSession, user_id: uuid.UUID) -> User:
         user = await users_repo.get_for_update(session, user_id)
         if user is None:
-            raise AuthError(ErrorCode.NOT_FOUND, "No such user")
+            raise _NO_SUCH_USER
         return user
 
 

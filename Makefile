@@ -7,6 +7,12 @@ UV := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_path("scripts"
 endif
 JS_DIR := tests/e2e/js
 CHROMIUM ?= $(or $(AUTHWARD_TEST_CHROMIUM),/usr/bin/chromium)
+# The suite runs its files in parallel processes (pytest-xdist), four to six: most e2e time is spent
+# waiting on servers, browsers and node, so even two cores keep four workers busy; more than six would
+# crowd PostgreSQL's 100 connections. Tests marked `serial` (timing comparisons, wall-clock bounds) run
+# afterwards, alone.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -lt 4 ] && n=4; [ $$n -gt 6 ] && n=6; echo $$n)
+PARALLEL := -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: install dev serve test test-fast test-long bench bench-scale lint clean
 
@@ -38,10 +44,12 @@ $(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock
 test: dev $(JS_DIR)/node_modules/.installed ## the whole suite
 	@test -x $(CHROMIUM) || echo "note: no Chromium at $(CHROMIUM): the browser tests skip (fail with CI=true); \
 	install it with 'apt-get install chromium' (.ci/run does)"
-	.venv/bin/pytest
+	.venv/bin/pytest $(PARALLEL) -m "not serial"
+	.venv/bin/pytest -m serial
 
 test-fast: dev ## unit + integration only
-	.venv/bin/pytest tests/unit tests/integration
+	.venv/bin/pytest $(PARALLEL) -m "not serial" tests/unit tests/integration
+	.venv/bin/pytest -m serial tests/unit tests/integration
 
 test-long: dev ## the longer attack variants (1000 timing pairs per route...), marked `long`
 	AUTHWARD_TEST_LONG=1 .venv/bin/pytest -m long tests/integration

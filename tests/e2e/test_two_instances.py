@@ -33,7 +33,7 @@ from tests.e2e.conftest import LiveServer, free_port, start_server
 from tests.e2e.nginx import UPSTREAM_HEADER, Nginx, nginx_binary, start_nginx
 from tests.support import IN_CI, create_postgres_database, drop_postgres_database
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.serial]  # documented time bounds
 
 PASSWORD = "correct horse battery staple"
 ADMIN_SECRET = "two-instances-admin-secret"

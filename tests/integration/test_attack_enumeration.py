@@ -26,6 +26,8 @@ import pytest
 from authward.services.users import ProfileOptions, new_user
 from tests.integration.helpers import PASSWORD, sign_up
 
+pytestmark = pytest.mark.serial  # timing within 10%: measured alone, not beside the parallel workers
+
 TRIES = 200
 LONG_TRIES = 1000
 REAL_ARGON2 = {"password_hash_time_cost": 2, "password_hash_memory_kib": 19_456}

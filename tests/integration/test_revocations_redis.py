@@ -11,6 +11,8 @@ import pytest
 from authward.security.revocations import Revocations
 from tests.integration.test_rate_limits import redis_url  # noqa: F401 - the fixture
 
+pytestmark = pytest.mark.serial  # a follower hears a cutoff within a wall-clock bound
+
 
 @pytest.fixture
 async def prefix(redis_url: str) -> AsyncIterator[str]:  # noqa: F811

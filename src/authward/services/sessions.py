@@ -30,7 +30,7 @@ from authward.services import audit
 from authward.services.claims import AccessClaims, ClientGrant, TokenGrant
 from authward.services.sign_in_policy import SignInPolicy
 from authward.settings import Settings
-from authward.storage.db import Database
+from authward.storage.db import Database, DriverTransaction
 from authward.storage.models import RefreshToken, User
 from authward.storage.repos import refresh_tokens as tokens_repo
 from authward.storage.repos import users as users_repo
@@ -186,19 +186,23 @@ class SessionService:
         then tells what it is. The token is signed after the commit, outside SQLite's write lock.
         """
         now = self._clock()
+        token_hash, successor = hash_secret(token), self.successor_of(token)
+
+        async def rotate(tx: DriverTransaction) -> tuple[Any, dict[str, Any]]:
+            parent = await tokens_repo.claim_active(tx, token_hash, client_id, now)
+            if parent is None:
+                raise _NotTheCommonCase
+            user = await users_repo.view_on(tx, parent.user_id)
+            if user is None or self._policy.refusal(user) is not None:
+                raise _NotTheCommonCase
+            child = self._successor_row(parent, successor, now, parent.scopes)
+            await tokens_repo.insert_row(tx, child)
+            if user.last_seen is None or now - user.last_seen >= LAST_SEEN_RESOLUTION:
+                await users_repo.touch_last_seen_on(tx, user.id, now)
+            return user, child
+
         try:
-            async with self._db.driver_write() as tx:
-                parent = await tokens_repo.claim_active(tx, hash_secret(token), client_id, now)
-                if parent is None:
-                    raise _NotTheCommonCase
-                user = await users_repo.view_on(tx, parent.user_id)
-                if user is None or self._policy.refusal(user) is not None:
-                    raise _NotTheCommonCase
-                successor = self.successor_of(token)
-                child = self._successor_row(parent, successor, now, parent.scopes)
-                await tokens_repo.insert_row(tx, child)
-                if user.last_seen is None or now - user.last_seen >= LAST_SEEN_RESOLUTION:
-                    await users_repo.touch_last_seen_on(tx, user.id, now)
+            user, child = await self._db.driver_transaction(rotate)
         except _NotTheCommonCase:
             return None
         return self._session(user, RefreshToken(**child), successor, now, access_ttl=access_ttl)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, Executable, Row, Select, create_engine, event
 from sqlalchemy.engine import make_url
@@ -18,7 +19,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.sql import ClauseElement
 
 from authward.storage import sqlite_inline
+from authward.storage.group_commit import GroupCommit
 from authward.storage.prepared import PreparedStatement
+
+T = TypeVar("T")
 
 
 def async_database_url(url: str) -> str:
@@ -101,7 +105,8 @@ class Database:
         self._write_engine = write_engine
         self._quick_connection: Connection | None = None
         self._prepared: dict[tuple[Executable, tuple[str, ...] | None], PreparedStatement] = {}
-        self._hot_writer: Connection | None = None
+        self._group_commit: GroupCommit | None = None
+        self._committer_raw: Any = None
         if self.is_sqlite:
             _configure_sqlite(self.engine, sqlite_synchronous)
             write_engine = self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -111,6 +116,8 @@ class Database:
         # polling the database lock in SQLite's busy handler (sleeps of up to 100 ms each: the cause of
         # refresh p99s over a second with sixteen clients). Other processes still meet busy_timeout.
         self._writer_turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
+        if self._writer_turn is not None:
+            self._group_commit = GroupCommit(self._committer_connection, self._committer_release, self._writer_turn)
         self._read_sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._write_sessions = async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False)
 
@@ -140,39 +147,34 @@ class Database:
             prepared = self._prepared[key] = PreparedStatement(compilable, dialect, list(columns) if columns else None)
         return prepared
 
-    @asynccontextmanager
-    async def driver_write(self) -> AsyncIterator[DriverTransaction]:
-        """`write()` for a few Core statements on the driver itself: prepared statements, one transaction, no SQLAlchemy
-        execution machinery. For the hottest write (a refresh), where that machinery cost more than the SQL.
+    async def driver_transaction(self, job: Callable[[DriverTransaction], Coroutine[Any, Any, T]]) -> T:
+        """`job` in a short write transaction of Core statements on the driver itself: prepared statements,
+        no SQLAlchemy execution machinery. For the hottest write (a refresh), where that machinery cost more
+        than the SQL. Whatever `job` raises rolls back its statements and reaches the caller.
 
-        SQLite: one long-lived connection of this process, BEGIN IMMEDIATE under the writers' turn.
+        SQLite: `job` must await only the transaction's statements (they are synchronous there); it joins
+        the jobs waiting to commit together, on the committer's thread (storage/group_commit.py).
         PostgreSQL: a pooled asyncpg connection in its own transaction.
         """
-        if self.sync_engine is not None:
-            assert self._writer_turn is not None
-            async with self._writer_turn:
-                if self._hot_writer is None:
-                    self._hot_writer = self.sync_engine.connect()
-                    self._hot_writer.connection.driver_connection.isolation_level = None  # type: ignore[union-attr]
-                driver = self._hot_writer.connection.driver_connection
-                driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
-                try:
-                    yield DriverTransaction(self, driver, asynchronous=False)
-                except BaseException:
-                    driver.execute("ROLLBACK")  # type: ignore[union-attr]
-                    raise
-                try:
-                    driver.execute("COMMIT")  # type: ignore[union-attr]
-                except BaseException:
-                    if driver.in_transaction:  # type: ignore[union-attr]
-                        driver.execute("ROLLBACK")  # type: ignore[union-attr]
-                    raise
-            return
+        if self._group_commit is not None:
+            return await self._group_commit.run(lambda driver: job(DriverTransaction(self, driver, asynchronous=False)))
         async with self._write_engine.connect() as conn:
             raw = await conn.get_raw_connection()
             driver = raw.driver_connection
             async with driver.transaction():  # type: ignore[union-attr]
-                yield DriverTransaction(self, driver, asynchronous=True)
+                return await job(DriverTransaction(self, driver, asynchronous=True))
+
+    def _committer_connection(self) -> sqlite3.Connection:
+        """The group committer's own connection (opened on its thread, with the engine's pragmas)."""
+        assert self.sync_engine is not None
+        self._committer_raw = self.sync_engine.raw_connection()
+        return cast(sqlite3.Connection, self._committer_raw.driver_connection)
+
+    def _committer_release(self) -> None:
+        """Hand the committer's connection back to the pool (`dispose` closes it)."""
+        if self._committer_raw is not None:
+            self._committer_raw.close()
+            self._committer_raw = None
 
     async def fetch_one(
         self, statement: Executable, params: dict[str, Any], *, stale_ok: bool = False
@@ -208,16 +210,17 @@ class Database:
         await self.engine.dispose()
         if self.replica_engine is not None:
             await self.replica_engine.dispose()
-        for connection in (self._quick_connection, self._hot_writer):
-            if connection is not None:
-                connection.close()
-        self._quick_connection = self._hot_writer = None
+        if self._quick_connection is not None:
+            self._quick_connection.close()
+        if self._group_commit is not None:
+            self._group_commit.close()
+        self._quick_connection = None
         if self.sync_engine is not None:
             self.sync_engine.dispose()
 
 
 class DriverTransaction:
-    """Statements of one `Database.driver_write()` transaction, run as prepared statements."""
+    """Statements of one `Database.driver_transaction()` job, run as prepared statements."""
 
     def __init__(self, db: Database, driver: Any, *, asynchronous: bool) -> None:
         self.is_postgresql = asynchronous  # asyncpg's connection; SQLite's stdlib one is synchronous

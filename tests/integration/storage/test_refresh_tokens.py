@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from authward.storage.db import Database
+from authward.storage.db import Database, DriverTransaction
 from authward.storage.models import RefreshToken, User
 from authward.storage.repos import refresh_tokens as tokens_repo
 from tests.integration.storage.conftest import Concurrently, MakeUser
@@ -209,13 +211,16 @@ async def test_claim_active_then_insert_commit_together(db: Database, make_user:
     await add(db, parent)
     child = new_refresh_token(user.id, family_id=parent.family_id, parent_id=parent.id, amr=["pwd"],
                               expires_at=now + timedelta(days=1), family_expires_at=parent.family_expires_at)
-    async with db.driver_write() as tx:
+    async def rotate(tx: DriverTransaction) -> Any:
         claimed = await tokens_repo.claim_active(tx, parent.token_hash, None, now)
-        assert claimed is not None and claimed.id == parent.id and claimed.status == "rotated"
-        assert claimed.family_expires_at == parent.family_expires_at  # UTC datetimes survive the driver
         await tokens_repo.insert_row(tx, _row_values(child))
-    async with db.driver_write() as tx:  # claimed already: a second claim finds nothing
-        assert await tokens_repo.claim_active(tx, parent.token_hash, None, now) is None
+        return claimed
+
+    claimed = await db.driver_transaction(rotate)
+    assert claimed is not None and claimed.id == parent.id and claimed.status == "rotated"
+    assert claimed.family_expires_at == parent.family_expires_at  # UTC datetimes survive the driver
+    # claimed already: a second claim finds nothing
+    assert await db.driver_transaction(lambda tx: tokens_repo.claim_active(tx, parent.token_hash, None, now)) is None
     assert await statuses(db, parent, child) == ["rotated", "active"]
     async with db.read() as session:
         stored = await tokens_repo.get_by_hash(session, child.token_hash)
@@ -228,16 +233,55 @@ async def test_a_failed_driver_transaction_leaves_nothing(db: Database, make_use
     await add(db, parent)
     child = new_refresh_token(user.id, family_id=parent.family_id, expires_at=now + timedelta(days=1),
                               family_expires_at=parent.family_expires_at)
+
+    async def fails_after_its_writes(tx: DriverTransaction) -> None:
+        assert await tokens_repo.claim_active(tx, parent.token_hash, None, now) is not None
+        await tokens_repo.insert_row(tx, _row_values(child))
+        raise RuntimeError("the request fails after its writes")
+
     with pytest.raises(RuntimeError):
-        async with db.driver_write() as tx:
-            assert await tokens_repo.claim_active(tx, parent.token_hash, None, now) is not None
-            await tokens_repo.insert_row(tx, _row_values(child))
-            raise RuntimeError("the request fails after its writes")
+        await db.driver_transaction(fails_after_its_writes)
     assert await statuses(db, parent) == ["active"]
     async with db.read() as session:
         assert await tokens_repo.get_by_hash(session, child.token_hash) is None
-    async with db.driver_write() as tx:  # the connection is usable again (no transaction left open)
-        assert await tokens_repo.claim_active(tx, parent.token_hash, None, now) is not None
+    # the connection is usable again (no transaction left open)
+    assert await db.driver_transaction(lambda tx: tokens_repo.claim_active(tx, parent.token_hash, None, now)) is not None
+
+
+async def test_jobs_committed_together_fail_alone(db: Database, make_user: MakeUser, now: datetime) -> None:
+    """Parallel jobs share transactions on SQLite (storage/group_commit.py): one job's failure rolls back its
+    own writes only; the same token claimed by several jobs at once is claimed exactly once."""
+    user = await make_user()
+    parents = [new_refresh_token(user.id, expires_at=now + timedelta(days=1), family_expires_at=now + timedelta(days=2))
+               for _ in range(6)]
+    await add(db, *parents)
+    children = [new_refresh_token(user.id, family_id=p.family_id, parent_id=p.id, expires_at=now + timedelta(days=1),
+                                  family_expires_at=p.family_expires_at) for p in parents]
+
+    def rotate(parent: RefreshToken, child: RefreshToken, fail: bool) -> Any:
+        async def job(tx: DriverTransaction) -> Any:
+            claimed = await tokens_repo.claim_active(tx, parent.token_hash, None, now)
+            if claimed is None:
+                return None
+            await tokens_repo.insert_row(tx, _row_values(child))
+            if fail:
+                raise ValueError(parent.id)
+            return claimed.id
+        return db.driver_transaction(job)
+
+    outcomes = await asyncio.gather(*(rotate(p, c, fail=n % 2 == 1) for n, (p, c) in enumerate(zip(parents, children))),
+                                    return_exceptions=True)
+    assert outcomes[0::2] == [parents[n].id for n in (0, 2, 4)]
+    assert all(isinstance(o, ValueError) for o in outcomes[1::2])
+    assert await statuses(db, *parents) == ["rotated", "active"] * 3
+    assert await statuses(db, *children[0::2]) == ["active"] * 3
+    async with db.read() as session:
+        assert [await tokens_repo.get_by_hash(session, c.token_hash) for c in children[1::2]] == [None] * 3
+
+    twice = [new_refresh_token(user.id, family_id=parents[1].family_id, expires_at=now + timedelta(days=1),
+                               family_expires_at=parents[1].family_expires_at) for _ in range(10)]
+    claims = await asyncio.gather(*(rotate(parents[1], child, fail=False) for child in twice))
+    assert [c for c in claims if c is not None] == [parents[1].id]  # one winner, nine found it claimed
 
 
 async def test_claim_active_refuses_another_owner_and_an_expired_token(
@@ -248,7 +292,9 @@ async def test_claim_active_refuses_another_owner_and_an_expired_token(
     first_party = new_refresh_token(user.id, expires_at=now + timedelta(days=1),
                                     family_expires_at=now + timedelta(days=2))
     await add(db, expired, first_party)
-    async with db.driver_write() as tx:
-        assert await tokens_repo.claim_active(tx, expired.token_hash, None, now) is None
-        assert await tokens_repo.claim_active(tx, first_party.token_hash, "some-client", now) is None
+    async def claims(tx: DriverTransaction) -> list[Any]:
+        return [await tokens_repo.claim_active(tx, expired.token_hash, None, now),
+                await tokens_repo.claim_active(tx, first_party.token_hash, "some-client", now)]
+
+    assert await db.driver_transaction(claims) == [None, None]
     assert await statuses(db, expired, first_party) == ["active", "active"]

@@ -46,7 +46,7 @@ async def get_profile(db: Database, user_id: uuid.UUID) -> Any:
 
 
 async def view_on(tx: DriverTransaction, user_id: uuid.UUID) -> Any:
-    """`get_view` inside a driver transaction (`Database.driver_write`)."""
+    """`get_view` inside a driver transaction (`Database.driver_transaction`)."""
     return await tx.first(_VIEW, {"user_id": user_id})
 
 

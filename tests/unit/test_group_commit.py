@@ -1,0 +1,116 @@
+"""SQLite group commit (storage/group_commit.py): jobs share transactions, fail alone, and are answered
+only once their transaction committed."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from authward.storage.group_commit import GroupCommit, run_unsuspended
+
+
+def committer(path: Path, busy_timeout: float = 5.0) -> GroupCommit:
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
+        connection.execute("PRAGMA journal_mode=WAL")
+        return connection
+
+    return GroupCommit(connect, lambda: None, asyncio.Lock())
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "group.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
+    return path
+
+
+def rows(path: Path) -> dict[str, int]:
+    with sqlite3.connect(path) as connection:
+        return dict(connection.execute("SELECT k, v FROM t").fetchall())
+
+
+async def test_parallel_jobs_share_commits_and_each_gets_its_result(database: Path) -> None:
+    group = committer(database)
+
+    def insert(n: int):
+        async def job(connection: sqlite3.Connection) -> int:
+            connection.execute("INSERT INTO t VALUES (?, ?)", (f"k{n}", n))
+            return n * 10
+        return job
+
+    results = await asyncio.gather(*(group.run(insert(n)) for n in range(40)))
+    assert results == [n * 10 for n in range(40)]
+    assert rows(database) == {f"k{n}": n for n in range(40)}  # committed before anyone was answered
+    assert 1 <= group.commits < 40  # the jobs waiting behind the first commit went in together
+    group.close()
+
+
+async def test_a_failing_job_rolls_back_alone(database: Path) -> None:
+    group = committer(database)
+
+    def job_of(key: str, fail: bool):
+        async def job(connection: sqlite3.Connection) -> str:
+            connection.execute("INSERT INTO t VALUES (?, 1)", (key,))
+            connection.execute("UPDATE t SET v = v + 1 WHERE k = 'shared'")
+            if fail:
+                raise LookupError(key)
+            return key
+        return job
+
+    with sqlite3.connect(database) as connection:
+        connection.execute("INSERT INTO t VALUES ('shared', 0)")
+    outcomes = await asyncio.gather(*(group.run(job_of(f"j{n}", fail=n % 3 == 0)) for n in range(9)),
+                                    return_exceptions=True)
+    assert [isinstance(o, LookupError) for o in outcomes] == [n % 3 == 0 for n in range(9)]
+    stored = rows(database)
+    assert stored.pop("shared") == 6  # only the six jobs that succeeded counted
+    assert sorted(stored) == [f"j{n}" for n in range(9) if n % 3]
+    group.close()
+
+
+async def test_a_failed_commit_fails_every_job_of_the_batch_and_the_next_batch_works(database: Path) -> None:
+    group = committer(database, busy_timeout=0.05)
+    holder = sqlite3.connect(database)
+    holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock past the busy timeout
+
+    async def write(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO t VALUES ('x', 1)")
+
+    with pytest.raises(sqlite3.OperationalError):
+        await group.run(write)
+    holder.rollback()
+    holder.close()
+    await group.run(write)
+    assert rows(database) == {"x": 1}
+    group.close()
+
+
+async def test_after_close_a_job_starts_it_again(database: Path) -> None:
+    group = committer(database)
+
+    async def write(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT OR REPLACE INTO t VALUES ('again', 1)")
+
+    await group.run(write)
+    group.close()
+    await group.run(write)
+    group.close()
+    assert rows(database) == {"again": 1}
+
+
+def test_a_job_that_suspends_is_refused() -> None:
+    async def suspends() -> None:
+        await asyncio.sleep(0)
+
+    with pytest.raises(RuntimeError, match="suspended"):
+        run_unsuspended(suspends())
+
+    async def finishes() -> int:
+        return 7
+
+    assert run_unsuspended(finishes()) == 7

@@ -5,6 +5,13 @@ with mmap and returns them on free, but the first free raises its mmap threshold
 (the "dynamic threshold"), so later hashes are carved from the heap and per-thread arenas and stay
 resident: a worker grew from ~130 to ~210 MiB under parallel sign-ins. Fixing the threshold with
 mallopt turns the dynamic threshold off (measured: ~133 MiB after the same load).
+
+A block mapped afresh for every hash is faulted in page by page: 4,865 faults of 4 KiB per hash, which
+took a hash from 56 to 35 per second on one core (`make bench`'s argon2id limit is measured without
+them). glibc's `glibc.malloc.hugetlb=1` tunable advises transparent huge pages for its mapped blocks
+(with THP set to `madvise` or `always`, the default of most distributions): ~270 faults per hash and 53
+hashes per second, memory still returned after each. Tunables are read when a process starts, so
+`authward serve` sets it for the serving process it hands over to (`huge_page_tunables`).
 """
 
 from __future__ import annotations
@@ -33,6 +40,18 @@ def keep_large_blocks_unmapped() -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES))
+
+
+HUGE_PAGES_TUNABLE = "glibc.malloc.hugetlb"
+
+
+def huge_page_tunables(current: str | None) -> str:
+    """`GLIBC_TUNABLES` with huge pages for malloc's mapped blocks, keeping what the operator set
+    (their own `glibc.malloc.hugetlb` included). Other C libraries ignore the variable."""
+    tunables = [item for item in (current or "").split(":") if item]
+    if any(item.split("=", 1)[0] == HUGE_PAGES_TUNABLE for item in tunables):
+        return ":".join(tunables)
+    return ":".join([*tunables, f"{HUGE_PAGES_TUNABLE}=1"])
 
 
 def freeze_startup_objects() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import jwt
@@ -89,3 +90,10 @@ def test_several_workers_share_one_key_and_database(server_factory):
     # without Redis each worker counts rate limits alone: the operator is told how to share them
     assert "2 workers count rate limits each on their own" in server.log()
     assert "AUTHWARD_REDIS_URL" in server.log()
+
+
+def test_the_serving_process_starts_with_the_huge_page_tunable(live_server) -> None:
+    """`authward serve` execs the serving process with it: glibc reads tunables at process start only
+    (authward/memory.py: the password hashes' memory)."""
+    environ = Path(f"/proc/{live_server.process.pid}/environ").read_bytes().split(b"\0")
+    assert b"GLIBC_TUNABLES=glibc.malloc.hugetlb=1" in environ

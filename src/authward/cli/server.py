@@ -14,6 +14,7 @@ from authward.cli import outbox as outbox_cli
 from authward.cli.common import ConfigOption, err
 from authward.cli.common import load_cli_settings as _settings
 from authward.cli.database import database_errors, require_database
+from authward.memory import huge_page_tunables
 from authward.settings import Settings, masked_settings
 
 if TYPE_CHECKING:
@@ -99,7 +100,9 @@ def serve(
     _workers_note(settings)
     sys.stdout.flush()
     sys.stderr.flush()
-    # a clean process serves (see authward/serving.py); the same pid, so signals still reach it
+    # a clean process serves (see authward/serving.py); the same pid, so signals still reach it; its C
+    # library reads the huge-page tunable for the password hashes' memory at start (authward/memory.py)
+    os.environ["GLIBC_TUNABLES"] = huge_page_tunables(os.environ.get("GLIBC_TUNABLES"))
     os.execv(sys.executable, [sys.executable, "-m", "authward.serving"])  # noqa: S606 - our own interpreter
 
 

@@ -78,7 +78,9 @@ def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     faces = enabled_faces(settings)
     hot = HotRoutes(app, faces)
     captcha_on = settings.captcha.provider != "none"
-    gated = CaptchaLayer(hot, lambda: app.state.runtime.core.captcha, faces, enabled=captcha_on)
+    gated: ASGIApp = hot  # without a captcha provider the layer is left out: no per-request work at all
+    if captcha_on:
+        gated = CaptchaLayer(hot, lambda: app.state.runtime.core.captcha, faces, enabled=True)
     limited: ASGIApp = RateLimitLayer(SecurityHeaders(gated), settings, lambda: app.state.runtime.core.limiter, faces)
     if settings.server.metrics_enabled:  # off: not mounted, no per-request work at all
         hot_paths = [path for face in faces for path in (*face.hot_gets, *face.hot_posts)]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from authward.storage import group_commit
 from authward.storage.group_commit import GroupCommit, run_unsuspended
 
 
@@ -25,6 +26,7 @@ def committer(path: Path, busy_timeout: float = 5.0) -> GroupCommit:
 def database(tmp_path: Path) -> Path:
     path = tmp_path / "group.db"
     with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")  # as authward's databases
         connection.execute("CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)")
     return path
 
@@ -73,8 +75,10 @@ async def test_a_failing_job_rolls_back_alone(database: Path) -> None:
     group.close()
 
 
-async def test_a_failed_commit_fails_every_job_of_the_batch_and_the_next_batch_works(database: Path) -> None:
-    group = committer(database, busy_timeout=0.05)
+async def test_a_failed_commit_fails_every_job_of_the_batch_and_the_next_batch_works(
+        database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(group_commit, "BUSY_SECONDS", 0.05)
+    group = committer(database)
     holder = sqlite3.connect(database)
     holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock past the busy timeout
 
@@ -87,6 +91,32 @@ async def test_a_failed_commit_fails_every_job_of_the_batch_and_the_next_batch_w
     holder.close()
     await group.run(write)
     assert rows(database) == {"x": 1}
+    group.close()
+
+
+async def test_a_writer_of_another_process_is_waited_for_then_the_job_runs(database: Path) -> None:
+    """The committer retries BEGIN IMMEDIATE in short pauses (not SQLite's busy handler, whose sleeps grow to
+    100 ms): the job runs soon after the other writer commits, and the loop stays free meanwhile."""
+    group = committer(database, busy_timeout=0)
+    holder = sqlite3.connect(database)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES ('first', 1)")
+
+    async def write(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO t VALUES ('second', 2)")
+
+    job = asyncio.ensure_future(group.run(write))
+    ticks = 0
+    while ticks < 20:  # the loop keeps turning while the committer waits for the lock
+        await asyncio.sleep(0.005)
+        ticks += 1
+    assert not job.done()
+    holder.commit()
+    released = asyncio.get_running_loop().time()
+    await job
+    assert asyncio.get_running_loop().time() - released < 0.05
+    holder.close()
+    assert rows(database) == {"first": 1, "second": 2}
     group.close()
 
 

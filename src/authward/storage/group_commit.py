@@ -11,20 +11,27 @@ the next turn runs all of them (up to `MAX_BATCH`) on the committer's thread in 
 under its own SAVEPOINT, so a job that raises rolls back its own statements and nobody else's, then
 syncs once for all of them. A job's caller hears its outcome only after that COMMIT returned:
 acknowledged still means durable. A turn is taken under the database's writer lock, in order with the
-ORM's writers of this process; other processes meet SQLite's busy timeout, on the committer's thread,
-never on the loop.
+ORM's writers of this process.
+
+Another process's writer (a second worker, the CLI) is waited for on the committer's thread, never on
+the loop, and not with SQLite's busy handler: its sleeps grow to 100 ms, and two workers refreshing
+took turns so unevenly that a refresh's p99 passed a second (wrk's two-second timeouts included).
+`BEGIN IMMEDIATE` is retried every few hundred microseconds instead, up to `BUSY_SECONDS`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 MAX_BATCH = 64  # jobs per transaction: a turn stays short, and one failing COMMIT fails at most this many
+BUSY_SECONDS = 15.0  # how long another process may hold the write lock (the engine's busy_timeout)
+BUSY_RETRY_SECONDS = (0.0002, 0.002)  # the first pause between tries, and the longest
 
 Job = Callable[[sqlite3.Connection], Coroutine[Any, Any, Any]]
 Outcome = tuple[bool, Any]  # (succeeded, its result or its exception)
@@ -92,8 +99,9 @@ class GroupCommit:
         if self._connection is None:
             self._connection = self._connect()
             self._connection.isolation_level = None  # BEGIN and COMMIT are ours
+            self._connection.execute("PRAGMA busy_timeout=0")  # `_begin` waits, in short steps
         connection = self._connection
-        connection.execute("BEGIN IMMEDIATE")
+        _begin(connection)
         outcomes: list[Outcome] = []
         try:
             for job in jobs:
@@ -130,3 +138,18 @@ class GroupCommit:
         self._thread.submit(release)
         self._thread.shutdown(wait=True)
         self._thread = None
+
+
+def _begin(connection: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, retried in short pauses while another process holds the write lock."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    pause, longest = BUSY_RETRY_SECONDS
+    while True:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, longest)

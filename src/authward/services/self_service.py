@@ -54,6 +54,11 @@ def _uid(user_id: str) -> uuid.UUID:
         raise AuthError(ErrorCode.UNAUTHENTICATED) from exc
 
 
+def _unauthenticated() -> AuthError:
+    """A token whose user is gone is no authentication."""
+    return AuthError(ErrorCode.UNAUTHENTICATED)
+
+
 class SelfService:
     def __init__(self, db: Database, mail: TicketMail, clock: Clock = utc_now,
                  revocations: Revocations | None = None) -> None:
@@ -66,8 +71,7 @@ class SelfService:
         """Delete the signed-in user and everything of theirs; mail them a confirmation."""
         uid = _uid(user_id)
         message_id = None
-        async with deleting_user(self._db, self._revocations, uid, AuthError(ErrorCode.UNAUTHENTICATED)) as (
-                session, user):
+        async with deleting_user(self._db, self._revocations, uid, _unauthenticated) as (session, user):
             if user.disabled:
                 raise AuthError(ErrorCode.DISABLED_USER)
             if user.email is not None:

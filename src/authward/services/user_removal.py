@@ -16,7 +16,7 @@ age is set below the access tokens' lifetime.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,16 +31,16 @@ from authward.storage.repos import users as users_repo
 
 @asynccontextmanager
 async def deleting_user(db: Database, revocations: Revocations | None, user_id: uuid.UUID,
-                        missing: AuthError) -> AsyncIterator[tuple[AsyncSession, User]]:
+                        missing: Callable[[], AuthError]) -> AsyncIterator[tuple[AsyncSession, User]]:
     """Lock the user and hand over (session, user); on a clean exit delete the user and record the cutoff.
 
-    `missing` is raised when no such user exists (each face words it its own way). An exception raised
+    `missing()` is raised when no such user exists (each face words it its own way). An exception raised
     in the block rolls everything back and deletes nothing.
     """
     async with db.write() as session:
         user = await users_repo.get_for_update(session, user_id)
         if user is None:
-            raise missing
+            raise missing()
         yield session, user
         await tokens_repo.revoke_all_for_user(session, user_id)
         await users_repo.delete_one(session, user_id)

@@ -114,7 +114,8 @@ class Database:
             event.listen(self.sync_engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, sqlite_synchronous))
         # SQLite has one writer at a time. Writers of this process queue here, in order, instead of
         # polling the database lock in SQLite's busy handler (sleeps of up to 100 ms each: the cause of
-        # refresh p99s over a second with sixteen clients). Other processes still meet busy_timeout.
+        # refresh p99s over a second with sixteen clients). Other processes still meet busy_timeout (the group
+        # committer waits for them in short retries of its own: storage/group_commit.py).
         self._writer_turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         if self._writer_turn is not None:
             self._group_commit = GroupCommit(self._committer_connection, self._committer_release, self._writer_turn)

@@ -55,7 +55,9 @@ TOTP_CREDENTIAL = "totp"  # methods/totp/verifier.py's credential type (a method
 MAX_PAGE = 500
 
 
-_NO_SUCH_USER = AuthError(ErrorCode.NOT_FOUND, "No such user")
+def _no_such_user() -> AuthError:
+    return AuthError(ErrorCode.NOT_FOUND, "No such user")
+
 
 @dataclass
 class NewUser:
@@ -258,7 +260,7 @@ class UserAdmin:
 
     async def delete(self, user_id: str | uuid.UUID, actor: Actor) -> None:
         uid = parse_user_id(user_id)
-        async with deleting_user(self._db, self._revocations, uid, _NO_SUCH_USER) as (session, user):
+        async with deleting_user(self._db, self._revocations, uid, _no_such_user) as (session, user):
             audit.record(session, "admin.user_deleted", self._clock(), uid, actor=actor.label,
                          email=user.email)
 
@@ -308,13 +310,13 @@ class UserAdmin:
     async def _existing(self, session: AsyncSession, user_id: uuid.UUID) -> User:
         user = await users_repo.get(session, user_id)
         if user is None:
-            raise _NO_SUCH_USER
+            raise _no_such_user()
         return user
 
     async def _locked(self, session: AsyncSession, user_id: uuid.UUID) -> User:
         user = await users_repo.get_for_update(session, user_id)
         if user is None:
-            raise _NO_SUCH_USER
+            raise _no_such_user()
         return user
 
 

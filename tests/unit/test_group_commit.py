@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from authward.storage import group_commit
+from authward.storage import sqlite_begin
 from authward.storage.group_commit import GroupCommit, run_unsuspended
 
 
-def committer(path: Path, busy_timeout: float = 5.0) -> GroupCommit:
+def committer(path: Path) -> GroupCommit:
     def connect() -> sqlite3.Connection:
-        connection = sqlite3.connect(path, timeout=busy_timeout, check_same_thread=False)
+        connection = sqlite3.connect(path, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         return connection
 
@@ -77,7 +77,7 @@ async def test_a_failing_job_rolls_back_alone(database: Path) -> None:
 
 async def test_a_failed_commit_fails_every_job_of_the_batch_and_the_next_batch_works(
         database: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(group_commit, "BUSY_SECONDS", 0.05)
+    monkeypatch.setattr(sqlite_begin, "BUSY_SECONDS", 0.05)
     group = committer(database)
     holder = sqlite3.connect(database)
     holder.execute("BEGIN EXCLUSIVE")  # another process holds the write lock past the busy timeout
@@ -97,7 +97,7 @@ async def test_a_failed_commit_fails_every_job_of_the_batch_and_the_next_batch_w
 async def test_a_writer_of_another_process_is_waited_for_then_the_job_runs(database: Path) -> None:
     """The committer retries BEGIN IMMEDIATE in short pauses (not SQLite's busy handler, whose sleeps grow to
     100 ms): the job runs soon after the other writer commits, and the loop stays free meanwhile."""
-    group = committer(database, busy_timeout=0)
+    group = committer(database)
     holder = sqlite3.connect(database)
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("INSERT INTO t VALUES ('first', 1)")

@@ -17,10 +17,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from authward.storage import sqlite_inline
 from authward.storage.group_commit import GroupCommit
 from authward.storage.prepared import PreparedStatement
+from authward.storage.sqlite_begin import BUSY_TIMEOUT_MS, begin_immediate
 
 T = TypeVar("T")
 
@@ -49,7 +51,7 @@ def _sqlite_pragmas(dbapi_connection: Any, synchronous: str = "FULL") -> None:
     """
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()
@@ -70,6 +72,10 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode == "IMMEDIATE" and in_greenlet():  # a writer on the event loop: wait for other processes'
+            # writers in asyncio sleeps, not in SQLite's busy handler (storage/sqlite_begin.py)
+            begin_immediate(conn.connection.driver_connection, lambda pause: await_(asyncio.sleep(pause)))
+            return
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -114,8 +120,8 @@ class Database:
             event.listen(self.sync_engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, sqlite_synchronous))
         # SQLite has one writer at a time. Writers of this process queue here, in order, instead of
         # polling the database lock in SQLite's busy handler (sleeps of up to 100 ms each: the cause of
-        # refresh p99s over a second with sixteen clients). Other processes still meet busy_timeout (the group
-        # committer waits for them in short retries of its own: storage/group_commit.py).
+        # refresh p99s over a second with sixteen clients). Other processes' writers are waited for in short
+        # pauses, off the loop's critical path (storage/sqlite_begin.py).
         self._writer_turn: asyncio.Lock | None = asyncio.Lock() if self.is_sqlite else None
         if self._writer_turn is not None:
             self._group_commit = GroupCommit(self._committer_connection, self._committer_release, self._writer_turn)

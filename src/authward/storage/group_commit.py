@@ -13,25 +13,22 @@ syncs once for all of them. A job's caller hears its outcome only after that COM
 acknowledged still means durable. A turn is taken under the database's writer lock, in order with the
 ORM's writers of this process.
 
-Another process's writer (a second worker, the CLI) is waited for on the committer's thread, never on
-the loop, and not with SQLite's busy handler: its sleeps grow to 100 ms, and two workers refreshing
-took turns so unevenly that a refresh's p99 passed a second (wrk's two-second timeouts included).
-`BEGIN IMMEDIATE` is retried every few hundred microseconds instead, up to `BUSY_SECONDS`.
+Another process's writer (a second worker, the CLI) is waited for on the committer's thread, in short
+pauses rather than SQLite's busy handler (storage/sqlite_begin.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from authward.storage.sqlite_begin import begin_immediate
+
 T = TypeVar("T")
 MAX_BATCH = 64  # jobs per transaction: a turn stays short, and one failing COMMIT fails at most this many
-BUSY_SECONDS = 15.0  # how long another process may hold the write lock (the engine's busy_timeout)
-BUSY_RETRY_SECONDS = (0.0002, 0.002)  # the first pause between tries, and the longest
 
 Job = Callable[[sqlite3.Connection], Coroutine[Any, Any, Any]]
 Outcome = tuple[bool, Any]  # (succeeded, its result or its exception)
@@ -99,9 +96,8 @@ class GroupCommit:
         if self._connection is None:
             self._connection = self._connect()
             self._connection.isolation_level = None  # BEGIN and COMMIT are ours
-            self._connection.execute("PRAGMA busy_timeout=0")  # `_begin` waits, in short steps
         connection = self._connection
-        _begin(connection)
+        begin_immediate(connection)
         outcomes: list[Outcome] = []
         try:
             for job in jobs:
@@ -139,17 +135,3 @@ class GroupCommit:
         self._thread.shutdown(wait=True)
         self._thread = None
 
-
-def _begin(connection: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE, retried in short pauses while another process holds the write lock."""
-    deadline = time.monotonic() + BUSY_SECONDS
-    pause, longest = BUSY_RETRY_SECONDS
-    while True:
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, longest)

@@ -13,13 +13,13 @@ from authward.storage import sqlite_begin
 from authward.storage.group_commit import GroupCommit, run_unsuspended
 
 
-def committer(path: Path) -> GroupCommit:
+def committer(path: Path, turn: asyncio.Lock | None = None) -> GroupCommit:
     def connect() -> sqlite3.Connection:
         connection = sqlite3.connect(path, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         return connection
 
-    return GroupCommit(connect, lambda: None, asyncio.Lock())
+    return GroupCommit(connect, lambda: None, turn or asyncio.Lock())
 
 
 @pytest.fixture
@@ -131,6 +131,27 @@ async def test_after_close_a_job_starts_it_again(database: Path) -> None:
     await group.run(write)
     group.close()
     assert rows(database) == {"again": 1}
+
+
+async def test_a_cancelled_committer_cancels_every_waiting_caller(database: Path) -> None:
+    """At shutdown the flushing task is cancelled: no caller may wait forever for an answer."""
+    turn = asyncio.Lock()
+    group = committer(database, turn)
+
+    async def write(connection: sqlite3.Connection) -> None:
+        connection.execute("INSERT INTO t VALUES ('never', 1)")
+
+    async with turn:  # an ORM writer holds the turn: the batch waits for it
+        callers = [asyncio.ensure_future(group.run(write)) for _ in range(3)]
+        await asyncio.sleep(0.01)
+        assert group._flusher is not None
+        group._flusher.cancel()
+        outcomes = await asyncio.gather(*callers, return_exceptions=True)
+    assert all(isinstance(o, asyncio.CancelledError) for o in outcomes)
+    assert rows(database) == {}
+    await group.run(write)  # the next job starts a new flusher
+    assert rows(database) == {"never": 1}
+    group.close()
 
 
 def test_a_job_that_suspends_is_refused() -> None:

@@ -79,7 +79,10 @@ class GroupCommit:
                     batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                     try:
                         outcomes = await loop.run_in_executor(thread, self._commit, [job for job, _ in batch])
-                    except BaseException as exc:  # every waiting caller hears of it
+                    except asyncio.CancelledError:
+                        self._pending[:0] = batch  # its callers are cancelled below, with the others
+                        raise
+                    except Exception as exc:  # every waiting caller hears of it
                         outcomes = [(False, exc)] * len(batch)
                 for (_, future), (succeeded, value) in zip(batch, outcomes, strict=True):
                     if future.done():  # its caller went away; the write stands, as any committed write
@@ -88,6 +91,11 @@ class GroupCommit:
                         future.set_result(value)
                     else:
                         future.set_exception(value)
+        except asyncio.CancelledError:  # the loop is closing: no caller may wait forever for an answer
+            for _, future in self._pending:
+                future.cancel()
+            self._pending = []
+            raise
         finally:
             self._flusher = None
 

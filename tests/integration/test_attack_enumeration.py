@@ -70,25 +70,27 @@ async def compare(known: Request, unknown: Request, tries: int, *, drain: Callab
                                          f"paired gap {gap * 1000:.3f} ms")
 
 
-async def registered_numbers(client, count: int, prefix: str) -> list[str]:
-    """`count` users with distinct numbers (+1 415 555 xxxx), written directly: only their existence matters."""
-    numbers = [f"+1415{prefix}{i:04d}" for i in range(count + 1)]
+async def register(client, rows: list[dict[str, Any]]) -> None:
+    """Users with these columns, written directly: only their existence matters."""
     async with client.core.db.write() as s:
-        for number in numbers:
-            user = new_user(client.core.settings, ProfileOptions(), email=None)
-            user.phone_number = number
+        for columns in rows:
+            user = new_user(client.core.settings, ProfileOptions(), email=columns.get("email"))
+            for name, value in columns.items():
+                setattr(user, name, value)
             s.add(user)
+
+
+async def registered_numbers(client, count: int, prefix: str) -> list[str]:
+    """`count` + 1 users with distinct numbers (+1 415 555 xxxx)."""
+    numbers = [f"+1415{prefix}{i:04d}" for i in range(count + 1)]
+    await register(client, [{"phone_number": number} for number in numbers])
     return numbers
 
 
 async def registered_emails(client, count: int) -> list[str]:
-    """`count` users with distinct verified addresses, written directly: only their existence matters."""
+    """`count` + 1 users with distinct verified addresses."""
     emails = [f"known-{i}@example.com" for i in range(count + 1)]
-    async with client.core.db.write() as s:
-        for email in emails:
-            user = new_user(client.core.settings, ProfileOptions(), email=email)
-            user.email_verified = True
-            s.add(user)
+    await register(client, [{"email": email, "email_verified": True} for email in emails])
     return emails
 
 

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import asyncio
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import bcrypt
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from authward.memory import release_free_memory
+
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,14 @@ def usable_cores() -> int:
 
 
 class PasswordHasher:
-    """Hash and verify passwords in a bounded thread pool so a sign-in never stalls the loop."""
+    """Hash and verify passwords in a bounded thread pool so a sign-in never stalls the loop.
+
+    While hashes follow one another, malloc keeps each one's memory for the next (authward/memory.py);
+    when the last queued hash is done, `on_idle` gives the free memory back to the system.
+    """
 
     def __init__(self, time_cost: int = 2, memory_kib: int = 19_456, parallelism: int = 1,
-                 threads: int | None = None):
+                 threads: int | None = None, on_idle: Callable[[], object] = release_free_memory):
         self._argon2 = Argon2Hasher(
             time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, hash_len=32, salt_len=16,
             type=Type.ID,
@@ -45,6 +55,9 @@ class PasswordHasher:
         # is all the throughput there is, and each running hash holds `memory_kib` of memory.
         self._pool = ThreadPoolExecutor(max_workers=threads or usable_cores(), thread_name_prefix="password-hash")
         self._dummy_hash: str | None = None
+        self._on_idle = on_idle
+        self._queued = 0  # hashes submitted and not finished (the pool's threads and the loop count them)
+        self._queued_lock = threading.Lock()
 
     def hash_sync(self, password: str) -> str:
         return self._argon2.hash(password)
@@ -71,16 +84,45 @@ class PasswordHasher:
             return VerifyResult(False)
         return VerifyResult(ok, self._argon2.hash(password) if ok else None)
 
+    async def _in_pool(self, work: Callable[..., T], *args: str) -> T:
+        with self._queued_lock:
+            self._queued += 1
+        try:
+            job = self._pool.submit(self._counted, work, *args)
+        except BaseException:
+            self._finished()
+            raise
+        job.add_done_callback(self._if_cancelled)  # the caller went away while its hash was queued
+        return await asyncio.wrap_future(job)
+
+    def _counted(self, work: Callable[..., T], *args: str) -> T:
+        try:
+            return work(*args)
+        finally:
+            self._finished()
+
+    def _if_cancelled(self, job: Future[Any]) -> None:
+        if job.cancelled():  # never ran, so `_counted` did not count it out
+            self._finished()
+
+    def _finished(self) -> None:
+        """The last of the queue hands the memory back: on the pool's thread, after its hash."""
+        with self._queued_lock:
+            self._queued -= 1
+            idle = self._queued == 0
+        if idle:
+            self._on_idle()
+
     async def hash(self, password: str) -> str:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self.hash_sync, password)
+        return await self._in_pool(self.hash_sync, password)
 
     async def verify(self, stored_hash: str | None, password: str) -> VerifyResult:
         """Verify; with no stored hash, burn the same time on a dummy so timing tells nothing."""
         if stored_hash is None:
             stored_hash = await self._dummy()
-            await asyncio.get_running_loop().run_in_executor(self._pool, self.verify_sync, stored_hash, password)
+            await self._in_pool(self.verify_sync, stored_hash, password)
             return VerifyResult(False)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self.verify_sync, stored_hash, password)
+        return await self._in_pool(self.verify_sync, stored_hash, password)
 
     async def _dummy(self) -> str:
         if self._dummy_hash is None:

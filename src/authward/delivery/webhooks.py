@@ -1,7 +1,7 @@
 """Webhooks: audit events queued in the caller's transaction, fanned out to endpoints, delivered and retried.
 
-- `enqueue(session, ...)` (called by `services/audit.record`) adds a `webhook_messages` row beside the audit row:
-  a rolled-back request sends nothing, a committed event survives a crash.
+- Each audit event (`services/audit.py`) writes a `webhook_messages` row (`message_values`) beside its audit row,
+  in the same transaction: a rolled-back request sends nothing, a committed event survives a crash.
 - `WebhookDispatcher.run_once()` (the server's "webhooks" job, every `AUTHWARD_WEBHOOK_POLL_SECONDS`) fans new
   messages out into one `webhook_deliveries` row per endpoint that wants the event, then attempts the due ones;
   `prune()` ("webhook history", every 10 minutes) drops deliveries finished a week ago.
@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward import __version__
 from authward.clock import Clock, utc_now
@@ -40,12 +39,12 @@ LEASE_MARGIN_SECONDS = 5.0
 ALL_EVENTS = "*"
 
 
-def enqueue(session: AsyncSession, event: str, now: datetime, user_id: uuid.UUID | None, data: dict[str, Any]) -> None:
-    """Queue one event for the endpoints, in the caller's unit of work (sync: it only adds a row)."""
+def message_values(event: str, now: datetime, user_id: uuid.UUID | None, data: dict[str, Any]) -> dict[str, Any]:
+    """The `webhook_messages` row of one event (every column)."""
     payload = {"type": event, "timestamp": now.isoformat().replace("+00:00", "Z"),
                "data": {"user_id": str(user_id) if user_id else None, **data}}
     body = json.dumps(payload, default=str, separators=(",", ":"))
-    session.add(WebhookMessage(id=uuid.uuid4(), event=event, body=body, created_at=now, fanned_out=False))
+    return {"id": uuid.uuid4(), "event": event, "body": body, "created_at": now, "fanned_out": False}
 
 
 def secret_purpose(endpoint_id: uuid.UUID) -> str:

@@ -17,23 +17,50 @@ Events (the `event` column):
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authward.delivery import webhooks
 from authward.observability import logs, metrics
 from authward.security.client_ip import CLIENT_IP
-from authward.storage.db import Database
-from authward.storage.models import AuditEvent
+from authward.storage.db import Database, DriverTransaction
+from authward.storage.models import AuditEvent, WebhookMessage
+from authward.storage.repos import webhooks as webhooks_repo
 
 # The user agent of the request being served (set by api/rate_limit.py), beside CLIENT_IP.
 REQUEST_USER_AGENT: ContextVar[str | None] = ContextVar("authward_user_agent", default=None)
 USER_AGENT_MAX = 512
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event's rows (its `audit_events` row and its `webhook_messages` row), built in the request's
+    context (its IP and user agent are context variables) and written later, maybe on another thread."""
+
+    event: dict[str, Any]
+    message: dict[str, Any]
+
+
+def entry(
+    event: str, now: datetime, user_id: uuid.UUID | None = None, *,
+    ip: str | None = None, user_agent: str | None = None, actor: str | None = None, **data: Any,
+) -> Entry:
+    """Never put a secret in `data`. `ip` and `user_agent` default to the current request's."""
+    agent = user_agent if user_agent is not None else REQUEST_USER_AGENT.get()
+    row = {
+        "id": uuid.uuid4(), "user_id": user_id, "event": event, "created_at": now, "data": data,
+        "ip": ip if ip is not None else CLIENT_IP.get(), "user_agent": agent[:USER_AGENT_MAX] if agent else None,
+        "actor": actor,
+    }
+    metrics.audit_event(event, data)
+    logs.note_user(user_id)
+    return Entry(row, webhooks.message_values(event, now, user_id, data))
 
 
 def record(
@@ -41,15 +68,23 @@ def record(
     ip: str | None = None, user_agent: str | None = None, actor: str | None = None, **data: Any,
 ) -> None:
     """Never put a secret in `data`. `ip` and `user_agent` default to the current request's."""
-    agent = user_agent if user_agent is not None else REQUEST_USER_AGENT.get()
-    session.add(AuditEvent(
-        id=uuid.uuid4(), event=event, user_id=user_id, created_at=now, data=data,
-        ip=ip if ip is not None else CLIENT_IP.get(), user_agent=agent[:USER_AGENT_MAX] if agent else None,
-        actor=actor,
-    ))
-    webhooks.enqueue(session, event, now, user_id, data)  # same transaction: sent only if this commits
-    metrics.audit_event(event, data)
-    logs.note_user(user_id)
+    add(session, entry(event, now, user_id, ip=ip, user_agent=user_agent, actor=actor, **data))
+
+
+def add(session: AsyncSession, written: Entry) -> None:
+    """An entry in the caller's unit of work."""
+    session.add(AuditEvent(**written.event))
+    session.add(WebhookMessage(**written.message))  # same transaction: sent only if this commits
+
+
+_INSERT_EVENT = insert(AuditEvent)
+
+
+async def write_on(tx: DriverTransaction, entries: Sequence[Entry]) -> None:
+    """Entries inside a driver transaction (`Database.driver_transaction`): the hot sign-in's write."""
+    for written in entries:
+        await tx.run(_INSERT_EVENT, written.event, columns=True)
+        await webhooks_repo.add_message_on(tx, written.message)
 
 
 async def record_alone(db: Database, event: str, now: datetime, user_id: uuid.UUID | None = None,

@@ -101,31 +101,62 @@ class SessionService:
         """
         now = self._clock()
         token = format_token(secrets.token_bytes(32))
-        family_id = uuid.uuid4()
-        lifetime = timedelta(seconds=client.refresh_ttl) if client and client.refresh_ttl else self._absolute
-        row = RefreshToken(
-            id=uuid.uuid4(),
-            family_id=family_id,
-            parent_id=None,
-            user_id=user.id,
-            token_hash=hash_secret(token),
-            status="active",
-            created_at=now,
-            expires_at=self._sliding_expiry(now, now + lifetime),
-            family_expires_at=now + lifetime,
-            amr=list(grant.amr),
-            auth_time=client.auth_time if client and client.auth_time else now,
-            user_agent=(grant.user_agent or "")[:512] or None,
-            client_id=grant.client_id,
-            scopes=list(grant.scopes) if grant.client_id is not None else None,
-            audience=list(grant.audience) if grant.client_id is not None else None,
-        )
+        row = RefreshToken(**self._new_family(user.id, token, grant, now, client))
         await tokens_repo.add(session, row)
         await users_repo.touch_last_seen(session, user.id, now)
-        audit.record(session, "session.issued", now, user.id, amr=row.amr, family_id=str(family_id),
-                     client_id=grant.client_id)
+        audit.add(session, self._issued_entry(row.user_id, row.amr, row.family_id, grant, now))
         return self._session(user, row, token, now, elevated=elevated,
                              access_ttl=client.access_ttl if client else None)
+
+    async def issue_alone(
+        self, user: User, grant: TokenGrant, entries: list[audit.Entry], *, elevated: bool = False
+    ) -> IssuedSession:
+        """`issue` for a first-party session as one short driver transaction of its own, with the sign-in's
+        audit `entries`: one INSERT per row, no unit of work. On SQLite it joins the writes waiting to commit
+        (storage/group_commit.py); the token is signed after the commit, outside SQLite's write lock."""
+        now = self._clock()
+        token = format_token(secrets.token_bytes(32))
+        values = self._new_family(user.id, token, grant, now, None)
+        written = [*entries, self._issued_entry(user.id, values["amr"], values["family_id"], grant, now)]
+
+        async def write(tx: DriverTransaction) -> None:
+            await tokens_repo.insert_row(tx, values)
+            await users_repo.touch_last_seen_on(tx, user.id, now)
+            await audit.write_on(tx, written)
+
+        await self._db.driver_transaction(write)
+        return self._session(user, RefreshToken(**values), token, now, elevated=elevated)
+
+    def _new_family(
+        self, user_id: uuid.UUID, token: str, grant: TokenGrant, now: datetime, client: ClientGrant | None
+    ) -> dict[str, Any]:
+        """The column values of a new family's first token."""
+        lifetime = timedelta(seconds=client.refresh_ttl) if client and client.refresh_ttl else self._absolute
+        return {
+            "id": uuid.uuid4(),
+            "family_id": uuid.uuid4(),
+            "parent_id": None,
+            "user_id": user_id,
+            "token_hash": hash_secret(token),
+            "status": "active",
+            "created_at": now,
+            "expires_at": self._sliding_expiry(now, now + lifetime),
+            "family_expires_at": now + lifetime,
+            "rotated_at": None,
+            "amr": list(grant.amr),
+            "auth_time": client.auth_time if client and client.auth_time else now,
+            "user_agent": (grant.user_agent or "")[:512] or None,
+            "client_id": grant.client_id,
+            "scopes": list(grant.scopes) if grant.client_id is not None else None,
+            "audience": list(grant.audience) if grant.client_id is not None else None,
+        }
+
+    @staticmethod
+    def _issued_entry(
+        user_id: uuid.UUID, amr: list[str], family_id: uuid.UUID, grant: TokenGrant, now: datetime
+    ) -> audit.Entry:
+        return audit.entry("session.issued", now, user_id, amr=amr, family_id=str(family_id),
+                           client_id=grant.client_id)
 
     @property
     def _absolute(self) -> timedelta:

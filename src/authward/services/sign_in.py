@@ -2,7 +2,8 @@
 
 `SignInCompletion.complete(session, user, method, context)` applies one eligibility policy, then
 either opens an MFA challenge or issues a session (through `SessionService.issue`, the only code
-that mints tokens), and writes the audit row, all in the caller's unit of work.
+that mints tokens), and writes the audit row, all in the caller's unit of work. `complete_alone` is
+the same completion for a sign-in that writes nothing else, as one short write of its own.
 
 The policy, in order:
 1. A disabled user gets nothing (`disabled-user`).
@@ -24,7 +25,7 @@ Refreshing a session re-applies rules 1 and 3 (`SignInPolicy.refusal`, used by t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,8 +83,7 @@ class SignInCompletion:
                          method=method.id, reason=refusal.code.value)
             raise refusal
         now = self._clock()
-        owes_mfa = requires_second_factor(user) and not self.policy.skips_second_factor(method)
-        if method.factor is Factor.FIRST and owes_mfa:
+        if self._owes_challenge(user, method):
             amr = merge_amr(ctx.earlier_amr, method.amr)
             payload: dict[str, Any] = {"amr": amr}
             if ctx.client is not None:  # the second factor must be completed by the same client
@@ -93,16 +93,45 @@ class SignInCompletion:
             audit.record(session, "user.mfa_challenged", now, user.id, user_agent=ctx.user_agent, amr=amr)
             metrics.sign_in(method.id, "mfa_required")
             return MfaChallenge(ticket, user)
+        grant, signed_in = self._session_start(user, method, ctx, now)
+        audit.add(session, signed_in)
+        return await self._sessions.issue(session, user, grant, elevated=method.fresh and ctx.client is None,
+                                          client=ctx.client)
+
+    async def complete_alone(
+        self, user: User, method: MethodInfo, context: SignInContext | None = None
+    ) -> IssuedSession | None:
+        """`complete` as a short write of its own, for a sign-in that writes nothing else (a password sign-in,
+        the hottest route after the reads): the session, its audit rows and the user's last-seen in one
+        driver transaction, no unit of work (on SQLite, a commit shared with the writes waiting beside it).
+
+        None when it is not that case (the policy refuses, a second factor is owed, an OAuth client asks):
+        the caller then runs `complete` in its unit of work, which writes those outcomes.
+        """
+        ctx = context or SignInContext()
+        if ctx.client is not None or self.policy.refusal_for(user, method) is not None \
+                or self._owes_challenge(user, method):
+            return None
+        grant, signed_in = self._session_start(user, method, ctx, self._clock())
+        return await self._sessions.issue_alone(user, grant, [signed_in], elevated=method.fresh)
+
+    def _owes_challenge(self, user: User, method: MethodInfo) -> bool:
+        """A first factor of a user with an active second factor, unless the method may skip it (rule 4)."""
+        return method.factor is Factor.FIRST and requires_second_factor(user) \
+            and not self.policy.skips_second_factor(method)
+
+    def _session_start(
+        self, user: User, method: MethodInfo, ctx: SignInContext, now: datetime
+    ) -> tuple[TokenGrant, audit.Entry]:
+        """The grant of the session this sign-in opens, and its `user.signed_in` entry."""
         if method.factor is Factor.SECOND:
             amr = merge_amr(ctx.earlier_amr, method.amr, MFA_AMR)
         else:
             amr = merge_amr(ctx.earlier_amr, method.amr)
         details = {**ctx.audit, **({"client_id": ctx.client.client_id} if ctx.client is not None else {})}
-        audit.record(session, "user.signed_in", now, user.id, user_agent=ctx.user_agent, method=method.id, amr=amr,
-                     **details)
-        grant = TokenGrant.for_client(amr, ctx.client, ctx.user_agent)
-        return await self._sessions.issue(session, user, grant, elevated=method.fresh and ctx.client is None,
-                                          client=ctx.client)
+        signed_in = audit.entry("user.signed_in", now, user.id, user_agent=ctx.user_agent, method=method.id,
+                                amr=amr, **details)
+        return TokenGrant.for_client(amr, ctx.client, ctx.user_agent), signed_in
 
     async def session_if_eligible(
         self, session: AsyncSession, user: User, method: MethodInfo, context: SignInContext | None = None

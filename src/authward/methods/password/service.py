@@ -93,9 +93,8 @@ class PasswordService:
         user = None
         if normalised is not None and self._attempts is not None:
             await self._attempts.check(normalised)  # unknown addresses too: the answer must not tell them apart
-        if normalised is not None:
-            async with self._db.read() as session:
-                user = await users_repo.get_by_email(session, normalised)
+        if normalised is not None:  # a read-only view with User's attribute names (no unit of work)
+            user = await users_repo.view_by_email(self._db, normalised)
         result = await self._hasher.verify(user.password_hash if user else None, password)
         if user is None or not result.ok:
             if normalised is not None and self._attempts is not None:
@@ -108,10 +107,15 @@ class PasswordService:
         if refusal is not None:  # before the write: a refused sign-in writes only its audit row
             await self._failed(user, refusal.code, user_agent)
             raise refusal
+        context = SignInContext(user_agent, client=client)
+        if result.new_hash is None:  # the common case: nothing to write but the session (one short write)
+            issued = await self._sign_in.complete_alone(user, PASSWORD, context)
+            if issued is not None:
+                return issued
         async with self._db.write() as session:
             if result.new_hash is not None:
                 await users_repo.set_password_hash(session, user.id, result.new_hash, self._clock())
-            return await self._sign_in.complete(session, user, PASSWORD, SignInContext(user_agent, client=client))
+            return await self._sign_in.complete(session, user, PASSWORD, context)
 
     async def _failed(self, user: User | None, reason: ErrorCode, user_agent: str | None) -> None:
         """The audit row of a refused sign-in (the address is not recorded: the row names the user, if any)."""

@@ -50,8 +50,14 @@ async def view_on(tx: DriverTransaction, user_id: uuid.UUID) -> Any:
     return await tx.first(_VIEW, {"user_id": user_id})
 
 
+async def view_by_email(db: Database, email: str) -> Any:
+    """`get_view` by address (normalised, as stored), on the primary: the password sign-in's read."""
+    return await db.fetch_one(_VIEW_BY_EMAIL, {"email": email})
+
+
 # Built once: a statement's construction and cache key cost more than its (cached) compilation per call.
 _BY_EMAIL = select(User).where(User.email == bindparam("email"))
+_VIEW_BY_EMAIL = select(*_VIEW.selected_columns).where(User.__table__.c.email == bindparam("email"))
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:

@@ -5,15 +5,23 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authward.storage.db import DriverTransaction
 from authward.storage.models import WebhookDelivery, WebhookEndpoint, WebhookMessage
 
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
+_INSERT_MESSAGE = insert(WebhookMessage)
+
+
+async def add_message_on(tx: DriverTransaction, values: dict[str, Any]) -> None:
+    """Queue one message inside a driver transaction (`Database.driver_transaction`), every column given."""
+    await tx.run(_INSERT_MESSAGE, values, columns=True)
 
 
 async def add_endpoint(session: AsyncSession, endpoint: WebhookEndpoint) -> WebhookEndpoint:

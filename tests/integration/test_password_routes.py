@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import jwt
+import pytest
 from sqlalchemy import func, select
 
-from authward.storage.models import AuditEvent, RefreshToken, User
+from authward.storage.models import AuditEvent, RefreshToken, User, WebhookMessage
 from tests.integration.helpers import PASSWORD, assert_error, session_for, sign_up
 
 
@@ -85,6 +86,68 @@ async def test_sign_in(client):
     body = response.json()
     assert body["mfa"] is None
     assert body["session"]["user"]["email"] == "ada@example.com"
+
+
+async def rows_of(client, table, user_id=None):
+    async with client.core.db.read() as s:
+        stmt = select(table)
+        if user_id is not None and hasattr(table, "user_id"):
+            stmt = stmt.where(table.user_id == user_id)
+        return list((await s.scalars(stmt)).all())
+
+
+async def test_sign_in_writes_its_session_audit_rows_webhook_messages_and_last_seen(client):
+    """The common sign-in is one short write of its own (SignInCompletion.complete_alone): everything the
+    unit-of-work path writes is there, with the request's IP and user agent."""
+    session = await session_for(client)
+    uid = __import__("uuid").UUID(session["user"]["id"])
+    await client.core.background.drain()
+    await client.core.webhooks.run_once()  # no endpoint: the sign-up's messages are dropped
+    before_tokens = {row.id for row in await rows_of(client, RefreshToken)}
+    before_events = {row.id for row in await rows_of(client, AuditEvent)}
+    response = await client.post("/v1/signin/email-password", json={"email": "ada@example.com", "password": PASSWORD},
+                                 headers={"user-agent": "SignInTest/2.0"})
+    assert response.status_code == 200, response.text
+    body = response.json()["session"]
+    new_tokens = [row for row in await rows_of(client, RefreshToken) if row.id not in before_tokens]
+    assert len(new_tokens) == 1
+    token = new_tokens[0]
+    assert (token.user_id, token.status, token.parent_id, token.client_id) == (uid, "active", None, None)
+    assert str(token.family_id) == body["refreshTokenId"]
+    assert token.amr == ["pwd"]
+    assert token.user_agent == "SignInTest/2.0"
+    assert token.expires_at > token.created_at
+    events = sorted((row for row in await rows_of(client, AuditEvent) if row.id not in before_events),
+                    key=lambda row: row.event)
+    assert [row.event for row in events] == ["session.issued", "user.signed_in"]
+    assert all(row.user_id == uid and row.ip == "127.0.0.1" for row in events)
+    assert events[1].user_agent == "SignInTest/2.0" and events[1].data["method"] == "password"
+    assert events[0].data["family_id"] == body["refreshTokenId"]
+    messages = await rows_of(client, WebhookMessage)
+    assert sorted(message.event for message in messages) == ["session.issued", "user.signed_in"]
+    users = await rows_of(client, User)
+    assert users[0].last_seen is not None and users[0].last_seen >= token.created_at
+    # the refresh token works: the session is whole
+    refreshed = await client.post("/v1/token", json={"refreshToken": body["refreshToken"]})
+    assert refreshed.status_code == 200
+
+
+async def test_a_sign_in_whose_write_fails_writes_nothing(client, monkeypatch):
+    """One transaction: a failure after the token's INSERT (here, the audit rows') leaves no token behind."""
+    from authward.services import audit
+
+    await session_for(client)
+    before = len(await rows_of(client, RefreshToken))
+    events_before = len(await rows_of(client, AuditEvent))
+
+    async def failing(tx, entries):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(audit, "write_on", failing)
+    with pytest.raises(RuntimeError, match="the disk is full"):  # answered 500; the test transport re-raises
+        await client.post("/v1/signin/email-password", json={"email": "ada@example.com", "password": PASSWORD})
+    assert len(await rows_of(client, RefreshToken)) == before
+    assert len(await rows_of(client, AuditEvent)) == events_before
 
 
 async def test_unknown_email_and_wrong_password_look_the_same(client):

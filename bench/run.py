@@ -2,8 +2,9 @@
 
 The server runs pinned to CPU 0 (`authward serve`, one worker unless BENCH_WORKERS), wrk on CPU 1. Every
 figure stands beside the limit it should approach, measured on CPU 0 in this run, because machines and
-their neighbours differ: the raw-ASGI floor for reads, JWT signs/s with the server's algorithm for
-token issuing, argon2id hashes/s with the server's parameters for password routes. Printed as a table
+their neighbours differ: the raw-ASGI floor for reads (again before each database's reads), JWT signs/s
+with the server's algorithm for token issuing, argon2id hashes/s with the server's parameters for
+password routes (right before and right after each, averaged: a box's speed drifts over minutes). Printed as a table
 and written to bench/results/latest.json (and a dated copy). Figures, never test assertions.
 
 Environment: BENCH_DURATION (8s per route), BENCH_USERS (1000 loaded in bulk; 1000000 for the scale
@@ -27,6 +28,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -222,13 +224,25 @@ def bench_backend(name: str, database_url: str, limits: dict[str, float], workdi
         tokens_file = workdir / "tokens.txt"
         tokens_file.write_text("\n".join(s["accessToken"] for s in sessions[:TOKEN_USERS]) + "\n")
         access = sessions[0]["accessToken"]
-        floor, signs, hashes = limits["floor"], limits["jwt"], limits["argon2"]
+        # The box's speed drifts over minutes (neighbours, turbo): the limits a route is compared with are
+        # measured next to it. The floor before this backend's reads; argon2id right before and right after
+        # each password route, averaged (a route takes longer than the limit's own measurement).
+        floor = measure_floor() if ROUTES & {"user", "verify"} else limits["floor"]
+        signs = limits["jwt"]
 
-        def run(key: str, route: str, limit_name: str, limit: float, path: str, script: str | None,
-                env: dict[str, str], **kw: Any) -> None:
-            if key in ROUTES:
-                figures.append(Figure(route, limit_name=limit_name, limit=limit,
-                                      **wrk(server.url + path, script, env, **kw)))
+        def hashes() -> float:
+            return measure_limit("argon2", *HASH_PARAMS)
+
+        def run(key: str, route: str, limit_name: str, limit: float | Callable[[], float], path: str,
+                script: str | None, env: dict[str, str], **kw: Any) -> None:
+            if key not in ROUTES:
+                return
+            before = limit() if callable(limit) else limit
+            measured = wrk(server.url + path, script, env, **kw)
+            after = limit() if callable(limit) else limit
+            extra = {"limit_before": before, "limit_after": after} if callable(limit) else {}
+            figures.append(Figure(route, limit_name=limit_name, limit=(before + after) / 2, extra=extra,
+                                  **measured))
 
         run("user", f"GET /user ({TOKEN_USERS} users)", "raw ASGI", floor, "/v1/user", "bearer_many.lua",
             {"TOKENS_FILE": str(tokens_file)})

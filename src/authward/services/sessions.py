@@ -1,7 +1,8 @@
 """The single issuer of sessions: mints access tokens, issues and rotates refresh tokens.
 
 Only the sign-in completion (services/sign_in.py) calls `SessionService.issue(...)` (or `issue_alone`,
-its short write of its own); no other code creates a token. A refresh re-applies the sign-in policy (a user disabled since is refused).
+its short write of its own); no other code creates a token. A refresh re-applies the sign-in policy (a
+user disabled since is refused).
 
 Refresh tokens are 256-bit random values, stored only as SHA-256. Rotation creates a child row in
 the same family. Reuse of a rotated token inside `refresh_token_reuse_interval` returns the same

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -25,6 +26,7 @@ from authward.api.rate_limit import RateLimitLayer
 from authward.api.request_log import RequestLog
 from authward.api.security_headers import SecurityHeaders
 from authward.composition import FACES, build_runtime, enabled_faces, enabled_methods
+from authward.methods.base import Method
 from authward.observability import metrics
 from authward.services.runtime import Runtime
 from authward.settings import Settings
@@ -71,11 +73,22 @@ def create_app(settings: Settings, runtime: Runtime | None = None, faces: Sequen
     return app
 
 
+def with_method_hot_posts(faces: Sequence[Face], methods: Sequence[Method]) -> list[Face]:
+    """Each face with the hot POSTs its methods declare for it (Method.hot_posts)."""
+    merged = []
+    for face in faces:
+        posts = dict(face.hot_posts)
+        for method in methods:
+            posts.update(method.hot_posts.get(face.name, {}))
+        merged.append(replace(face, hot_posts=posts))
+    return merged
+
+
 def create_asgi(settings: Settings, runtime: Runtime | None = None) -> ASGIApp:
     """The app wrapped in the outermost middleware (request ids, body size limit, /v1, rate limits, metrics,
     captcha, headers, hot GETs)."""
     app = create_app(settings, runtime)
-    faces = enabled_faces(settings)
+    faces = with_method_hot_posts(enabled_faces(settings), enabled_methods(settings))
     hot = HotRoutes(app, faces)
     captcha_on = settings.captcha.provider != "none"
     gated: ASGIApp = hot  # without a captcha provider the layer is left out: no per-request work at all

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import jwt
-import pytest
 from sqlalchemy import func, select
 
 from authward.storage.models import AuditEvent, RefreshToken, User, WebhookMessage
@@ -144,10 +143,52 @@ async def test_a_sign_in_whose_write_fails_writes_nothing(client, monkeypatch):
         raise RuntimeError("the disk is full")
 
     monkeypatch.setattr(audit, "write_on", failing)
-    with pytest.raises(RuntimeError, match="the disk is full"):  # answered 500; the test transport re-raises
-        await client.post("/v1/signin/email-password", json={"email": "ada@example.com", "password": PASSWORD})
+    response = await client.post("/v1/signin/email-password", json={"email": "ada@example.com", "password": PASSWORD})
+    assert_error(response, 500, "internal-server-error")
     assert len(await rows_of(client, RefreshToken)) == before
     assert len(await rows_of(client, AuditEvent)) == events_before
+
+
+async def test_the_hot_sign_in_and_the_routed_one_answer_alike(make_client, monkeypatch):
+    """A valid JSON body is answered before FastAPI's routing (api/hot.py, Method.hot_posts), by the service
+    the documented route calls: two apps on one database, one without the hot POST, answer alike."""
+    from authward import app as app_module
+    from authward.api.nhost.schemas import SignInEmailPasswordRequest
+
+    hot_client = await make_client()
+    monkeypatch.setattr(app_module, "with_method_hot_posts", lambda faces, methods: list(faces))
+    routed_client = await make_client()
+    monkeypatch.undo()
+    taken: list[bytes] = []
+    validate = SignInEmailPasswordRequest.model_validate_json
+
+    def counted(data: bytes, *args, **kwargs):
+        taken.append(data)
+        return validate(data, *args, **kwargs)
+
+    monkeypatch.setattr(SignInEmailPasswordRequest, "model_validate_json", counted)
+    await session_for(hot_client)
+    right = {"email": "ada@example.com", "password": PASSWORD}
+    hot = await hot_client.post("/v1/signin/email-password", json=right)
+    assert len(taken) == 1  # the hot handler parsed it
+    routed = await routed_client.post("/v1/signin/email-password", json=right)
+    assert len(taken) == 1  # the routed app never looked at the hot path
+    assert hot.status_code == routed.status_code == 200
+    assert hot.json().keys() == routed.json().keys()
+    assert hot.json()["session"].keys() == routed.json()["session"].keys()
+    assert hot.json()["session"]["user"] == routed.json()["session"]["user"]
+    assert hot.headers["content-type"] == routed.headers["content-type"]
+    assert hot.headers["cache-control"] == routed.headers["cache-control"] == "no-store"
+    wrong = {"email": "ada@example.com", "password": "not the password"}
+    hot_wrong = await hot_client.post("/v1/signin/email-password", json=wrong)
+    routed_wrong = await routed_client.post("/v1/signin/email-password", json=wrong)
+    assert hot_wrong.status_code == routed_wrong.status_code == 401
+    assert hot_wrong.json() == routed_wrong.json()
+    # a body the route's model refuses goes on to FastAPI, whose error it is, as on the routed app
+    missing = {"email": "ada@example.com"}
+    hot_bad = await hot_client.post("/v1/signin/email-password", json=missing)
+    assert_error(hot_bad, 400, "invalid-request")
+    assert hot_bad.json() == (await routed_client.post("/v1/signin/email-password", json=missing)).json()
 
 
 async def test_unknown_email_and_wrong_password_look_the_same(client):

@@ -72,6 +72,14 @@ class HotRoutes:
         return True
 
 
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (`name` in lower case), as Starlette decodes it; None when absent."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def _is_json(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         if name == b"content-type":

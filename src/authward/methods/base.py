@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from fastapi import APIRouter
 
+from authward.api.faces import HotPostHandler
 from authward.services.core import Core
 from authward.services.method_info import Factor, MethodInfo
 from authward.services.runtime import Built, Job
@@ -31,6 +32,9 @@ class Method:
     build: Callable[[Core], Built]
     # The routers it serves, per face name ("nhost", "yat", ...); a face mounts the ones named for it.
     routers: Mapping[str, Sequence[APIRouter]] = field(default_factory=dict)
+    # Hot POSTs per face name (path -> handler), answered before FastAPI's routing when the body is valid
+    # for the route's own model (api/hot.py); the handler calls what the documented route calls.
+    hot_posts: Mapping[str, Mapping[str, HotPostHandler]] = field(default_factory=dict)
     # Mounted at all? Nhost answers `disabled-endpoint` for a method configured off, so the methods
     # of the Nhost face stay mounted and refuse in their service; a method without that contract may
     # leave its routes out.

@@ -18,4 +18,5 @@ def build(core: Core) -> Built:
     return Built((passwords, reset))
 
 
-METHOD = Method(PASSWORD, build, {"nhost": (router.router, reset_router.router)})
+METHOD = Method(PASSWORD, build, {"nhost": (router.router, reset_router.router)},
+                hot_posts={"nhost": {"/signin/email-password": router.hot_sign_in}})

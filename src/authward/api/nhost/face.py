@@ -12,6 +12,7 @@ from starlette.types import Scope
 
 from authward.api import dev
 from authward.api.faces import Face
+from authward.api.hot import header
 from authward.api.nhost import account, session, system, token_exchange, user_email
 from authward.api.nhost.errors import error_renderer, render_error
 from authward.api.nhost.schemas import RefreshTokenRequest, VerifyTokenRequest
@@ -21,12 +22,7 @@ from authward.settings import Settings
 
 
 async def _user(runtime: Runtime, scope: Scope) -> Response:
-    authorization = None
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            authorization = value.decode("latin-1")
-            break
-    return await session.user_response(runtime.core, authorization)
+    return await session.user_response(runtime.core, header(scope, b"authorization"))
 
 
 async def _refresh(runtime: Runtime, scope: Scope, body: bytes) -> Response | None:

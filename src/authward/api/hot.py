@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from fastapi import FastAPI
+from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
@@ -25,6 +27,7 @@ from authward.errors import AuthError, ErrorCode
 from authward.services.runtime import Runtime
 
 log = logging.getLogger("authward")
+M = TypeVar("M", bound=BaseModel)
 
 
 class HotRoutes:
@@ -80,11 +83,17 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def valid_body(model: type[M], body: bytes) -> M | None:
+    """`body` as the route's own model, or None: a hot POST then declines, and the route answers its error."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError:
+        return None
+
+
 def _is_json(scope: Scope) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            return bool(value.split(b";", 1)[0].strip().lower() == b"application/json")
-    return False
+    content_type = header(scope, b"content-type")
+    return content_type is not None and content_type.split(";", 1)[0].strip().lower() == "application/json"
 
 
 async def _read_body(receive: Receive) -> bytes:

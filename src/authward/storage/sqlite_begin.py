@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 BUSY_SECONDS = 15.0  # how long another process may hold the write lock before the write fails
-BUSY_TIMEOUT_MS = 15_000  # SQLite's own busy timeout, for every other statement (the same bound)
+BUSY_TIMEOUT_MS = int(BUSY_SECONDS * 1000)  # SQLite's own busy timeout, for every other statement (the same bound)
 PAUSES = (0.0002, 0.002)  # the first pause between tries, and the longest
 
 

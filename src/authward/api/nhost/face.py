@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from fastapi import APIRouter
-from pydantic import ValidationError
 from starlette.responses import Response
 from starlette.types import Scope
 
 from authward.api import dev
 from authward.api.faces import Face
-from authward.api.hot import header
+from authward.api.hot import header, valid_body
 from authward.api.nhost import account, session, system, token_exchange, user_email
 from authward.api.nhost.errors import error_renderer, render_error
 from authward.api.nhost.schemas import RefreshTokenRequest, VerifyTokenRequest
@@ -26,19 +25,15 @@ async def _user(runtime: Runtime, scope: Scope) -> Response:
 
 
 async def _refresh(runtime: Runtime, scope: Scope, body: bytes) -> Response | None:
-    try:
-        request = RefreshTokenRequest.model_validate_json(body)
-    except ValidationError:
+    request = valid_body(RefreshTokenRequest, body)
+    if request is None:
         return None  # FastAPI's route answers with its own error
     return await session.refresh_response(runtime.core, request)
 
 
 async def _verify(runtime: Runtime, scope: Scope, body: bytes) -> Response | None:
-    try:
-        request = VerifyTokenRequest.model_validate_json(body)
-    except ValidationError:
-        return None
-    if not request.token:  # the token may come in the Authorization header: the route reads it
+    request = valid_body(VerifyTokenRequest, body)
+    if request is None or not request.token:  # no token: it may come in the Authorization header (the route's)
         return None
     return await session.verify_response(runtime.core, request.token)
 

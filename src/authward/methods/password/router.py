@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import ValidationError
 from starlette.responses import Response
 from starlette.types import Scope
 
 from authward.api.deps import provide, user_agent
-from authward.api.hot import header
+from authward.api.hot import header, valid_body
 from authward.api.nhost.common import ERRORS
 from authward.api.nhost.profile import profile_options
 from authward.api.nhost.schemas import (
@@ -53,9 +52,8 @@ async def sign_in_email_password(
 async def hot_sign_in(runtime: Runtime, scope: Scope, body: bytes) -> Response | None:
     """The route above before FastAPI's routing (api/hot.py): the hottest write after a refresh. A body
     the route's model refuses goes on to the route (None), so every error is still the route's."""
-    try:
-        request = SignInEmailPasswordRequest.model_validate_json(body)
-    except ValidationError:
+    request = valid_body(SignInEmailPasswordRequest, body)
+    if request is None:
         return None
     return await _sign_in(runtime.get(PasswordService), request, header(scope, b"user-agent"))
 
